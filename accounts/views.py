@@ -1,0 +1,219 @@
+"""Pages of people, places and roles. Views parse input, call a selector or a service, render."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import translate_url
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts import selectors, services
+from accounts.errors import LinliError
+from accounts.forms import AuditFilterForm, InvitationForm, ProfileForm, StationFilterForm
+from accounts.models import Station
+from accounts.permissions import has_perm, has_perm_anywhere
+from accounts.roles import Perm
+
+PAGE_SIZE = 20
+
+
+def _page(request: HttpRequest, items, size: int = PAGE_SIZE):
+    return Paginator(items, size).get_page(request.GET.get("page"))
+
+
+# --- Signed-in user ---------------------------------------------------------------------
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """My Linli: who I am, which organisations I act for, which roles I hold."""
+    return render(
+        request,
+        "accounts/dashboard.html",
+        {
+            "memberships": list(selectors.user_memberships(request.user)),
+            "assignments": list(selectors.user_role_assignments(request.user)),
+            "is_staff_member": has_perm_anywhere(request.user, Perm.WORKSPACE_VIEW),
+        },
+    )
+
+
+@login_required
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = services.profile_update(user=request.user, **form.cleaned_data)
+        messages.success(request, _("Your profile has been saved."))
+        response = redirect(translate_url(request.path, user.preferred_language))
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            user.preferred_language,
+            max_age=365 * 24 * 3600,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+        )
+        return response
+    return render(
+        request, "accounts/profile_form.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+# --- Organisations ----------------------------------------------------------------------
+
+
+@login_required
+def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    organisation = selectors.access_organisation(request.user, pk)
+    members = list(selectors.organisation_members(organisation))
+    is_admin = any(m.user_id == request.user.pk and m.is_admin for m in members)
+    return render(
+        request,
+        "accounts/organisation_detail.html",
+        {
+            "organisation": organisation,
+            "members": members,
+            "is_admin": is_admin,
+            "invitations": list(selectors.organisation_open_invitations(organisation))
+            if is_admin
+            else [],
+            "form": InvitationForm() if is_admin else None,
+        },
+    )
+
+
+@login_required
+def organisation_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    organisation = selectors.access_organisation(request.user, pk, admin=True)
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = services.organisation_invite(
+                actor=request.user, organisation=organisation, **form.cleaned_data
+            )
+        except LinliError as error:
+            form.add_error("email", str(error))
+        else:
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
+            )
+            return redirect("accounts:organisation", pk=organisation.pk)
+    return render(
+        request,
+        "accounts/invitation_form.html",
+        {"organisation": organisation, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+@login_required
+def invitation_revoke(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
+    organisation = selectors.access_organisation(request.user, pk, admin=True)
+    invitation = selectors.access_invitation(request.user, organisation, invitation_pk)
+    services.invitation_revoke(actor=request.user, invitation=invitation)
+    messages.success(
+        request, _("The invitation to %(email)s was withdrawn.") % {"email": invitation.email}
+    )
+    return redirect("accounts:organisation", pk=organisation.pk)
+
+
+@login_required
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = selectors.invitation_by_token(token)
+    if request.method == "POST":
+        membership = services.invitation_accept(user=request.user, token=token)
+        messages.success(
+            request,
+            _("Welcome to %(organisation)s.") % {"organisation": membership.organisation.name},
+        )
+        return redirect("accounts:organisation", pk=membership.organisation_id)
+    return render(
+        request,
+        "accounts/invitation.html",
+        {
+            "invitation": invitation,
+            "for_me": invitation.email.lower() == request.user.email.lower(),
+        },
+    )
+
+
+# --- Public station directory ------------------------------------------------------------
+
+
+@require_GET
+def station_list(request: HttpRequest) -> HttpResponse:
+    form = StationFilterForm(request.GET or None)
+    town = form.cleaned_data["town"] if form.is_valid() and form.cleaned_data.get("town") else None
+    page = _page(request, selectors.public_stations(town=town.pk if town else None))
+    template = (
+        "accounts/includes/station_results.html" if request.htmx else "accounts/station_list.html"
+    )
+    return render(request, template, {"form": form, "page": page, "town": town})
+
+
+@require_GET
+def station_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    station = get_object_or_404(Station.objects.active().select_related("community__parent"), pk=pk)
+    return render(request, "accounts/station_detail.html", {"station": station})
+
+
+# --- Staff workspace --------------------------------------------------------------------
+
+
+@login_required
+def workspace(request: HttpRequest) -> HttpResponse:
+    """The staff member's start page: the regions they look after."""
+    regions = list(selectors.workspace_regions(request.user))
+    if not regions:
+        return render(request, "accounts/workspace_none.html", status=404)
+    return render(
+        request,
+        "accounts/workspace.html",
+        {
+            "regions": regions,
+            "assignments": list(selectors.user_role_assignments(request.user)),
+            "can_audit": has_perm_anywhere(request.user, Perm.AUDIT_VIEW),
+        },
+    )
+
+
+@login_required
+def region_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    region = selectors.access_region(request.user, pk)
+    return render(
+        request,
+        "accounts/region_detail.html",
+        {
+            "region": region,
+            "children": list(selectors.region_children(region)),
+            "stations": list(selectors.region_stations(region)),
+            "staff": list(selectors.region_staff(region)),
+            "can_audit": has_perm(request.user, Perm.AUDIT_VIEW, region),
+        },
+    )
+
+
+@login_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    if not has_perm_anywhere(request.user, Perm.AUDIT_VIEW):
+        return render(request, "accounts/workspace_none.html", status=404)
+    form = AuditFilterForm(request.GET or None)
+    verb = form.cleaned_data["verb"] if form.is_valid() else ""
+    page = _page(request, selectors.audit_events(request.user, verb=verb), size=50)
+    return render(request, "accounts/audit_log.html", {"form": form, "page": page})
+
+
+# --- Operations -------------------------------------------------------------------------
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness and database reachability for the load balancer. No personal data."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})

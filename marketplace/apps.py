@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MarketplaceConfig(AppConfig):
+    """Claimable items: listings, pledges, matching funds, ledger, payments, delivery."""
+
+    name = "marketplace"
+    verbose_name = _("Marketplace")
