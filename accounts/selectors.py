@@ -110,7 +110,7 @@ def region_stations(region: Region) -> QuerySet[Station]:
 
 def region_staff(region: Region) -> QuerySet[RoleAssignment]:
     """Who holds a role over this region, here or above it, or below it."""
-    ancestors = [p for p in _ancestor_paths(region.path)]
+    ancestors = _ancestor_paths(region.path)
     return (
         RoleAssignment.objects.active()
         .filter(Q(region__path__in=ancestors) | Q(region__path__startswith=region.path))

@@ -222,7 +222,7 @@ class Command(BaseCommand):
         from allauth.account.models import EmailAddress
 
         users: dict[str, User] = {}
-        for email, name, role, region_code, _purpose in PEOPLE:
+        for email, name, role, _region_code, _purpose in PEOPLE:
             user = User.objects.filter(email=email).first()
             if user is None:
                 maker = (
