@@ -8,7 +8,6 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 CURRENCY = "CNY"
@@ -48,8 +47,8 @@ def from_fen(fen: int) -> Decimal:
 
 
 def format_cny(amount: Decimal) -> str:
-    """``¥1,234.50`` in the current locale's digit grouping."""
-    return "¥" + number_format(money(amount), DECIMAL_PLACES, force_grouping=True)
+    """``¥1,234.50``: thousands grouped by three, as on Chinese receipts and in English."""
+    return f"¥{money(amount):,.2f}"
 
 
 def MoneyField(verbose_name=None, **kwargs) -> models.DecimalField:  # noqa: N802

@@ -24,6 +24,13 @@ def _page(request: HttpRequest, items, size: int = PAGE_SIZE):
     return Paginator(items, size).get_page(request.GET.get("page"))
 
 
+def _query_without_page(request: HttpRequest) -> str:
+    """The current filters, for pagination links that keep them."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
 # --- Signed-in user ---------------------------------------------------------------------
 
 
@@ -151,7 +158,7 @@ def station_list(request: HttpRequest) -> HttpResponse:
     template = (
         "accounts/includes/station_results.html" if request.htmx else "accounts/station_list.html"
     )
-    return render(request, template, {"form": form, "page": page, "town": town})
+    return render(request, template, {"form": form, "page": page, "query": _query_without_page(request)})
 
 
 @require_GET
@@ -203,7 +210,9 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     verb = form.cleaned_data["verb"] if form.is_valid() else ""
     page = _page(request, selectors.audit_events(request.user, verb=verb), size=50)
-    return render(request, "accounts/audit_log.html", {"form": form, "page": page})
+    return render(
+        request, "accounts/audit_log.html", {"form": form, "page": page, "query": _query_without_page(request)}
+    )
 
 
 # --- Operations -------------------------------------------------------------------------
