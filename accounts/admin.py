@@ -30,7 +30,10 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (_("Profile"), {"fields": ("display_name", "phone", "preferred_language")}),
-        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (
+            _("Permissions"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
@@ -132,14 +135,20 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
     actions = ["revoke_selected"]
 
     def get_readonly_fields(self, request, obj=None):
-        return ["user", "role", "region", "granted_by", "granted_at", "revoked_at", "revoked_by"] if obj else []
+        return (
+            ["user", "role", "region", "granted_by", "granted_at", "revoked_at", "revoked_by"]
+            if obj
+            else []
+        )
 
     def get_fields(self, request, obj=None):
         return self.get_readonly_fields(request, obj) if obj else self.fields
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
-            kwargs["form"] = type("BoundRoleAssignmentForm", (RoleAssignmentForm,), {"request": request})
+            kwargs["form"] = type(
+                "BoundRoleAssignmentForm", (RoleAssignmentForm,), {"request": request}
+            )
         return super().get_form(request, obj, **kwargs)
 
     def save_model(self, request, obj, form, change):

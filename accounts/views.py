@@ -158,7 +158,9 @@ def station_list(request: HttpRequest) -> HttpResponse:
     template = (
         "accounts/includes/station_results.html" if request.htmx else "accounts/station_list.html"
     )
-    return render(request, template, {"form": form, "page": page, "query": _query_without_page(request)})
+    return render(
+        request, template, {"form": form, "page": page, "query": _query_without_page(request)}
+    )
 
 
 @require_GET
@@ -211,7 +213,9 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     verb = form.cleaned_data["verb"] if form.is_valid() else ""
     page = _page(request, selectors.audit_events(request.user, verb=verb), size=50)
     return render(
-        request, "accounts/audit_log.html", {"form": form, "page": page, "query": _query_without_page(request)}
+        request,
+        "accounts/audit_log.html",
+        {"form": form, "page": page, "query": _query_without_page(request)},
     )
 
 

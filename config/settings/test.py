@@ -26,3 +26,7 @@ WAGTAILADMIN_BASE_URL = "http://testserver"
 # Rate limits are tested on purpose, not tripped by accident between tests.
 ACCOUNT_RATE_LIMITS = False
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
+
+# Serve static files from the finders; there is no collectstatic in tests.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

@@ -125,7 +125,9 @@ def test_workflow_refuses_a_move_not_in_the_table(invitation):
 
 @pytest.mark.django_db
 def test_workflow_records_who_when_from_to_and_why(invitation, superuser):
-    event = INVITATION.move(invitation, InvitationStatus.REVOKED, actor=superuser, reason="sent by mistake")
+    event = INVITATION.move(
+        invitation, InvitationStatus.REVOKED, actor=superuser, reason="sent by mistake"
+    )
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.REVOKED
     assert event.verb == "invitation.revoked"

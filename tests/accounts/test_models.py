@@ -21,7 +21,9 @@ def test_region_paths_follow_the_tree(city):
 @pytest.mark.django_db
 def test_region_levels_must_nest(city):
     with pytest.raises(InvalidRegionParent):
-        services.region_create(actor=None, name="x", code="x1", level=RegionLevel.COMMUNITY, parent=city.city)
+        services.region_create(
+            actor=None, name="x", code="x1", level=RegionLevel.COMMUNITY, parent=city.city
+        )
     with pytest.raises(InvalidRegionParent):
         services.region_create(actor=None, name="x", code="x2", level=RegionLevel.TOWN, parent=None)
 
@@ -59,8 +61,15 @@ def test_postgres_trigger_refuses_raw_update_and_delete(superuser):
     if connection.vendor != "postgresql":
         pytest.skip("the trigger exists on PostgreSQL only; CI runs this there")
     event = audit.record(actor=superuser, verb="test.event")
-    for sql in ("UPDATE accounts_auditevent SET reason = 'x' WHERE id = %s", "DELETE FROM accounts_auditevent WHERE id = %s"):
-        with pytest.raises(Exception, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+    for sql in (
+        "UPDATE accounts_auditevent SET reason = 'x' WHERE id = %s",
+        "DELETE FROM accounts_auditevent WHERE id = %s",
+    ):
+        with (
+            pytest.raises(Exception, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
             cursor.execute(sql, [event.pk])
     assert AuditEvent.objects.filter(pk=event.pk, reason="").exists()
 

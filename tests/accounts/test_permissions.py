@@ -31,7 +31,13 @@ def test_role_grants_only_its_own_permissions(city, make_user):
 
 
 def test_supervisor_and_volunteer_roles_hold_no_write_permission():
-    writes = {Perm.WISH_REVIEW, Perm.WISH_VERIFY, Perm.ROLE_ASSIGN, Perm.FUND_MANAGE, Perm.DELIVERY_LOG}
+    writes = {
+        Perm.WISH_REVIEW,
+        Perm.WISH_VERIFY,
+        Perm.ROLE_ASSIGN,
+        Perm.FUND_MANAGE,
+        Perm.DELIVERY_LOG,
+    }
     assert not ROLE_PERMS[Role.SUPERVISOR] & writes
     assert not ROLE_PERMS[Role.VOLUNTEER] & writes
 
@@ -58,7 +64,9 @@ def test_revoked_role_no_longer_counts(city, make_user, superuser):
 
 
 @pytest.mark.django_db
-def test_checks_cost_one_query_however_many(city, make_user, django_assert_num_queries, django_user_model):
+def test_checks_cost_one_query_however_many(
+    city, make_user, django_assert_num_queries, django_user_model
+):
     user = make_user(Role.STATION_STAFF, city.north_a)
     user = django_user_model.objects.get(pk=user.pk)  # fresh object, nothing cached
     regions = list(Region.objects.all())
@@ -70,11 +78,15 @@ def test_checks_cost_one_query_however_many(city, make_user, django_assert_num_q
 @pytest.mark.django_db
 def test_region_q_filters_rows_to_the_scope(city, make_user):
     staff = make_user(Role.STATION_STAFF, city.north)
-    staff.role_assignments.create(role=Role.STATION_STAFF, region=city.north_a)  # nested, folded away
+    staff.role_assignments.create(
+        role=Role.STATION_STAFF, region=city.north_a
+    )  # nested, folded away
     assert scope_paths(staff, Perm.WORKSPACE_VIEW) == [city.north.path]
     stations = Station.objects.filter(region_q(staff, Perm.WORKSPACE_VIEW, field="community"))
     assert list(stations) == [city.station_north]
-    assert not Station.objects.filter(region_q(make_user(), Perm.WORKSPACE_VIEW, field="community")).exists()
+    assert not Station.objects.filter(
+        region_q(make_user(), Perm.WORKSPACE_VIEW, field="community")
+    ).exists()
 
 
 @pytest.mark.django_db
