@@ -39,7 +39,9 @@ compile-messages: .venv/.synced
 
 # Extracting new strings needs GNU gettext (Debian package gettext).
 messages: install
-	$(PY) manage.py makemessages --locale zh_Hans --locale en --no-obsolete --ignore ".venv/*" --ignore ".tools/*" --ignore "tests/*"
+	$(PY) manage.py makemessages --locale zh_Hans --locale en --no-obsolete --ignore ".venv/*" --ignore ".tools/*" --ignore "tests/*" --ignore "staticfiles/*"
+	@# English is the source language: its catalogue repeats each source string.
+	msgen --no-wrap -o locale/en/LC_MESSAGES/django.po locale/en/LC_MESSAGES/django.po
 
 run: install
 	$(PY) manage.py migrate --noinput

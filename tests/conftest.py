@@ -60,3 +60,12 @@ def make_user(db, superuser):
         return user
 
     return make
+
+
+@pytest.fixture
+def english():
+    """Run the test in English: ``reverse()`` gives /en/ URLs and messages read in English."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

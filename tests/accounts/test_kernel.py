@@ -4,6 +4,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -105,9 +106,11 @@ def test_working_days_between_matches_add():
 # --- Transitions and errors -------------------------------------------------------------
 
 
-def test_domain_error_formats_translated_message():
+def test_domain_error_formats_translated_message(english):
     error = InvalidTransition(current="accepted")
     assert str(error) == "This cannot be done while it is accepted."
+    with translation.override("zh-hans"):
+        assert str(error) == "当前状态为“accepted”，无法执行此操作。"
     assert error.status == 409 and error.code == "invalid_transition"
     assert LinliError("custom", code="x").code == "x"
 

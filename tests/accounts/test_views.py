@@ -207,7 +207,7 @@ def test_admin_invites_and_invitee_accepts(
 
 
 @pytest.mark.django_db
-def test_invite_bad_email_and_duplicate_are_400_with_input_kept(client, org, site):
+def test_invite_bad_email_and_duplicate_are_400_with_input_kept(client, org, site, english):
     admin = org.memberships.get().user
     client.force_login(admin)
     url = reverse("accounts:organisation_invite", args=[org.pk])
@@ -219,7 +219,7 @@ def test_invite_bad_email_and_duplicate_are_400_with_input_kept(client, org, sit
 
 
 @pytest.mark.django_db
-def test_accepting_someone_elses_invitation_is_a_clear_403(client, org, site, make_user):
+def test_accepting_someone_elses_invitation_is_a_clear_403(client, org, site, make_user, english):
     admin = org.memberships.get().user
     invitation = services.organisation_invite(
         actor=admin, organisation=org, email="new@example.org"
@@ -314,7 +314,7 @@ def test_audit_log_query_count(client, city, site, superuser, make_user, django_
 
 
 @pytest.mark.django_db
-def test_domain_error_page_is_translated(client, org, site, make_user):
+def test_domain_error_page_is_translated(client, org, site, make_user, english):
     admin = org.memberships.get().user
     invitation = services.organisation_invite(
         actor=admin, organisation=org, email="new@example.org"
@@ -325,3 +325,4 @@ def test_domain_error_page_is_translated(client, org, site, make_user):
     )
     assert response.status_code == 403
     assert 'lang="zh-hans"' in response.text
+    assert "此邀请发送给了另一个邮箱地址" in response.text
