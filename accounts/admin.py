@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import services
 from accounts.errors import NotPermitted
+from accounts.exceptions import RoleAlreadyHeld
 from accounts.models import (
     AuditEvent,
     CalendarOverride,
@@ -119,6 +120,12 @@ class RoleAssignmentForm(forms.ModelForm):
         region = data.get("region")
         if region is not None and not has_perm(self.request.user, Perm.ROLE_ASSIGN, region):
             raise forms.ValidationError(NotPermitted.message)
+        if (
+            RoleAssignment.objects.active()
+            .filter(user=data.get("user"), role=data.get("role"), region=region)
+            .exists()
+        ):
+            raise forms.ValidationError(RoleAlreadyHeld.message)
         return data
 
 
