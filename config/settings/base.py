@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.sitemaps",
+    "django.contrib.postgres",  # PostgreSQL search and lookups; harmless on SQLite
     # Accounts
     "allauth",
     "allauth.account",
