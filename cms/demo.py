@@ -325,7 +325,11 @@ def _seed_pages(home: HomePage, en: Locale) -> None:
 def seed_site() -> HomePage:
     zh, _ = Locale.objects.get_or_create(language_code="zh-hans")
     en, _ = Locale.objects.get_or_create(language_code="en")
-    root = Page.get_first_root_node()
+    # Migrations create the tree's root; a database flushed since (tests that truncate
+    # tables, a hand-cleared demo) has none, so put it back rather than fail.
+    root = Page.get_first_root_node() or Page.add_root(
+        instance=Page(title="Root", slug="root", locale=zh)
+    )
     home = HomePage.objects.filter(locale=zh).first()
     if home is None:
         # Replace Wagtail's welcome page with our home page.

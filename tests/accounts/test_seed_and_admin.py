@@ -130,6 +130,7 @@ def test_audit_events_are_read_only_in_the_admin(client, superuser):
     assert client.get("/admin/accounts/auditevent/add/").status_code == 403
 
 
+@pytest.mark.django_db
 def test_beat_schedule_names_registered_tasks():
     from config.celery import app
 

@@ -8,7 +8,6 @@ import os
 import shutil
 
 import pytest
-from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
 
@@ -55,23 +54,14 @@ def page(page):
     return page
 
 
-def ensure_wagtail_root() -> None:
-    """Put back Wagtail's root page, which the flush after a transactional test deletes.
-
-    (``serialized_rollback`` cannot restore it here: once Playwright's sync API runs, Django
-    hands this thread a new connection object, without the serialized snapshot.)
-    """
-    from wagtail.models import Locale, Page
-
-    if Page.get_first_root_node() is None:
-        locale, _ = Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
-        Page.add_root(instance=Page(title="Root", slug="root", locale=locale))
-
-
 @pytest.fixture
 def demo(live_server):
-    """The demo city, its users and the Wagtail home pages, served by the live server."""
-    ensure_wagtail_root()
+    """The demo city, its users and the Wagtail home pages, served by the live server.
+
+    (``serialized_rollback`` cannot restore Wagtail's root page after the flush of an earlier
+    transactional test: once Playwright's sync API runs, Django hands this thread a new
+    connection object without the snapshot. ``seed_site`` puts the root back itself.)
+    """
     call_command("seed_demo", "--force", "--quiet-logins")
     mail.outbox.clear()
     return live_server
