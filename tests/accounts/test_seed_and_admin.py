@@ -137,3 +137,27 @@ def test_beat_schedule_names_registered_tasks():
     app.loader.import_default_modules()
     for entry in settings.CELERY_BEAT_SCHEDULE.values():
         assert entry["task"] in app.tasks, entry["task"]
+
+
+@pytest.mark.django_db
+def test_failed_logins_are_rate_limited(client, make_user, settings, english):
+    from django.core.cache import cache
+
+    from config.settings import base
+
+    settings.ACCOUNT_RATE_LIMITS = (
+        base.ACCOUNT_RATE_LIMITS
+    )  # the real limits, off elsewhere in tests
+    cache.clear()
+    user = make_user()
+    url = reverse("account_login")
+    for _ in range(5):
+        response = client.post(url, {"login": user.email, "password": "wrong"})
+        assert "Too many failed login attempts" not in response.text
+    response = client.post(url, {"login": user.email, "password": "wrong"})
+    assert response.status_code in (200, 429)
+    assert "Too many failed login attempts" in response.text
+    # Even the right password waits now.
+    response = client.post(url, {"login": user.email, "password": "correct horse battery staple"})
+    assert client.get(reverse("accounts:dashboard")).status_code == 302
+    cache.clear()
