@@ -2,8 +2,9 @@
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
-from django.urls import translate_url
 from django.utils import translation
+
+from accounts.language import in_language
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -20,15 +21,5 @@ class AccountAdapter(DefaultAccountAdapter):
         return user
 
     def post_login(self, request, user, **kwargs):
-        response = super().post_login(request, user, **kwargs)
-        if response.status_code in (301, 302) and response.get("Location", "").startswith("/"):
-            # Land on the page in the language the user chose, not the one they signed in on.
-            response["Location"] = translate_url(response["Location"], user.preferred_language)
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME,
-            user.preferred_language,
-            max_age=365 * 24 * 3600,
-            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-            secure=settings.LANGUAGE_COOKIE_SECURE,
-        )
-        return response
+        # Land on the page in the language the user chose, not the one they signed in on.
+        return in_language(super().post_login(request, user, **kwargs), user.preferred_language)

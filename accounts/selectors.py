@@ -2,7 +2,7 @@
 user's area: another area's object is not found, not forbidden (it is not theirs to know of).
 """
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import (
@@ -145,7 +145,3 @@ def public_stations(*, town: int | None = None) -> QuerySet[Station]:
 
 def public_towns() -> QuerySet[Region]:
     return Region.objects.filter(level=RegionLevel.TOWN).order_by("path")
-
-
-def prefetch_members() -> Prefetch:
-    return Prefetch("memberships", queryset=Membership.objects.select_related("user"))

@@ -1,18 +1,17 @@
 """Pages of people, places and roles. Views parse input, call a selector or a service, render."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import translate_url
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import selectors, services
 from accounts.errors import LinliError
 from accounts.forms import AuditFilterForm, InvitationForm, ProfileForm, StationFilterForm
+from accounts.language import in_language
 from accounts.models import Station
 from accounts.permissions import has_perm, has_perm_anywhere
 from accounts.roles import Perm
@@ -54,15 +53,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         user = services.profile_update(user=request.user, **form.cleaned_data)
         messages.success(request, _("Your profile has been saved."))
-        response = redirect(translate_url(request.path, user.preferred_language))
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME,
-            user.preferred_language,
-            max_age=365 * 24 * 3600,
-            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-            secure=settings.LANGUAGE_COOKIE_SECURE,
-        )
-        return response
+        return in_language(redirect("accounts:profile"), user.preferred_language)
     return render(
         request, "accounts/profile_form.html", {"form": form}, status=400 if form.errors else 200
     )

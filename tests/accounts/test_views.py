@@ -326,3 +326,13 @@ def test_domain_error_page_is_translated(client, org, site, make_user, english):
     assert response.status_code == 403
     assert 'lang="zh-hans"' in response.text
     assert "此邀请发送给了另一个邮箱地址" in response.text
+
+
+@pytest.mark.django_db
+def test_login_lands_in_the_users_language(client, site, make_user):
+    user = make_user(preferred_language="en")
+    response = client.post(
+        reverse("account_login"), {"login": user.email, "password": "correct horse battery staple"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/en/me/"
+    assert response.cookies["linli_language"].value == "en"
