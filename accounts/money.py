@@ -55,7 +55,8 @@ def MoneyField(verbose_name=None, **kwargs) -> models.DecimalField:  # noqa: N80
     """A ``DecimalField(12, 2)`` for CNY amounts, non-negative unless told otherwise."""
     kwargs.setdefault("max_digits", MAX_DIGITS)
     kwargs.setdefault("decimal_places", DECIMAL_PLACES)
-    if kwargs.pop("signed", False) is False:
+    signed = kwargs.pop("signed", False)  # True for balances and adjustments that may go below zero
+    if not signed:
         kwargs.setdefault("validators", [MinValueValidator(Decimal("0.00"))])
     kwargs.setdefault("help_text", _("Amount in yuan (CNY)."))
     return models.DecimalField(verbose_name, **kwargs)

@@ -222,7 +222,7 @@ def organisation_invite(
             region=organisation.region,
             data={"as_admin": as_admin},
         )
-        from accounts.tasks import invitation_send
+        from accounts.tasks import invitation_send  # tasks call services: import late, no cycle
 
         invitation_send.delay_on_commit(invitation.pk)
     return invitation
