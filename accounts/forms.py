@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Region, User
+from accounts.roles import Role
 
 
 class SignupForm(forms.Form):
@@ -48,3 +49,25 @@ class StationFilterForm(forms.Form):
 
 class AuditFilterForm(forms.Form):
     verb = forms.CharField(label=_("Action starts with"), max_length=60, required=False)
+
+
+class RoleAssignForm(forms.Form):
+    """Give someone who has signed up a role in a region."""
+
+    email = forms.EmailField(
+        label=_("Email address"),
+        help_text=_("The person must have signed up and confirmed this address."),
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=200,
+        help_text=_("Recorded in the audit trail, e.g. a staff appointment."),
+    )
+
+    def clean_email(self) -> User:
+        email = self.cleaned_data["email"].strip().lower()
+        user = User.objects.filter(email__iexact=email, is_active=True).first()
+        if user is None:
+            raise forms.ValidationError(_("Nobody has signed up with this email address yet."))
+        return user

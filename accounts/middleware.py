@@ -7,6 +7,23 @@ from accounts import audit
 from accounts.errors import LinliError
 
 
+def client_ip(request) -> str | None:
+    """The client's address. Behind ``TRUSTED_PROXIES`` proxies that each append to
+    X-Forwarded-For, the entry that many places from the right (the client as the outermost
+    proxy saw it); anything further left was written by the client and is not trusted.
+    """
+    proxies = settings.TRUSTED_PROXIES
+    if proxies:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR") or None
+
+
 class AuditContextMiddleware:
     """Makes the client's address available to :func:`accounts.audit.record`."""
 
@@ -14,7 +31,7 @@ class AuditContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = audit.current_ip.set(request.META.get("REMOTE_ADDR") or None)
+        token = audit.current_ip.set(client_ip(request))
         try:
             return self.get_response(request)
         finally:

@@ -62,6 +62,37 @@ def access_invitation(user: User, organisation: Organisation, pk: int) -> Invita
     return invitation
 
 
+def access_membership(organisation: Organisation, pk: int) -> Membership:
+    """A membership of *organisation* (which the caller has already accessed).
+
+    Raises:
+        Http404: no such member of this organisation.
+    """
+    membership = (
+        organisation.memberships.select_related("organisation", "user").filter(pk=pk).first()
+    )
+    if membership is None:
+        raise Http404
+    return membership
+
+
+def access_role_assignment(user: User, pk: int) -> RoleAssignment:
+    """An active role assignment in a region where *user* may assign roles.
+
+    Raises:
+        Http404: no such active assignment, or outside the user's scope.
+    """
+    assignment = (
+        RoleAssignment.objects.active()
+        .filter(region_q(user, Perm.ROLE_ASSIGN), pk=pk)
+        .select_related("region", "user")
+        .first()
+    )
+    if assignment is None:
+        raise Http404
+    return assignment
+
+
 def user_memberships(user: User) -> QuerySet[Membership]:
     return Membership.objects.filter(user=user).select_related("organisation")
 

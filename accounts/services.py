@@ -18,6 +18,7 @@ from accounts.exceptions import (
     InvitationForSomeoneElse,
     InvitationNotOpen,
     InvitationPending,
+    LastAdmin,
     RoleAlreadyHeld,
 )
 from accounts.models import (
@@ -184,6 +185,70 @@ def organisation_create(*, actor: User, admin: User | None = None, **fields) -> 
 
 def _is_org_admin(user: User, organisation: Organisation) -> bool:
     return Membership.objects.filter(organisation=organisation, user=user, is_admin=True).exists()
+
+
+def _lock_admins(organisation: Organisation) -> list[int]:
+    """Lock the organisation's row and return its administrators' user ids (under the lock)."""
+    Organisation.objects.select_for_update().get(pk=organisation.pk)
+    return list(organisation.memberships.filter(is_admin=True).values_list("user_id", flat=True))
+
+
+def membership_remove(*, actor: User, membership: Membership, reason: str = "") -> None:
+    """Remove a member: an administrator removes anyone, a member may leave.
+
+    Raises:
+        NotPermitted: *actor* is neither an administrator nor the member.
+        LastAdmin: it would leave the organisation without an administrator.
+    """
+    organisation = membership.organisation
+    leaving = membership.user_id == actor.pk
+    if not leaving and not _is_org_admin(actor, organisation):
+        raise NotPermitted()
+    with transaction.atomic():
+        admins = _lock_admins(organisation)
+        locked = Membership.objects.filter(pk=membership.pk).first()
+        if locked is None:
+            return  # already gone: a repeated call is a harmless no-op
+        if locked.is_admin and admins == [locked.user_id]:
+            raise LastAdmin()
+        audit.record(
+            actor=actor,
+            verb="membership.leave" if leaving else "membership.remove",
+            target=organisation,
+            region=organisation.region,
+            reason=reason,
+            data={"user": locked.user_id, "was_admin": locked.is_admin},
+        )
+        locked.delete()
+
+
+def membership_set_admin(*, actor: User, membership: Membership, is_admin: bool) -> Membership:
+    """Make a member an administrator, or an administrator a plain member.
+
+    Raises:
+        NotPermitted: *actor* is not an administrator of the organisation.
+        LastAdmin: it would leave the organisation without an administrator.
+    """
+    organisation = membership.organisation
+    if not _is_org_admin(actor, organisation):
+        raise NotPermitted()
+    with transaction.atomic():
+        admins = _lock_admins(organisation)
+        locked = Membership.objects.get(pk=membership.pk)
+        if locked.is_admin == is_admin:
+            return locked
+        if not is_admin and admins == [locked.user_id]:
+            raise LastAdmin()
+        locked.is_admin = is_admin
+        locked.save(update_fields=["is_admin"])
+        audit.record(
+            actor=actor,
+            verb="membership.admin" if is_admin else "membership.member",
+            target=organisation,
+            region=organisation.region,
+            data={"user": locked.user_id},
+        )
+    return locked
 
 
 def organisation_invite(

@@ -11,7 +11,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts import selectors, services
 from accounts.errors import LinliError
-from accounts.forms import AuditFilterForm, InvitationForm, ProfileForm, StationFilterForm
+from accounts.forms import (
+    AuditFilterForm,
+    InvitationForm,
+    ProfileForm,
+    RoleAssignForm,
+    StationFilterForm,
+)
 from accounts.language import in_language
 from accounts.models import Station
 from accounts.permissions import has_perm, has_perm_anywhere
@@ -119,6 +125,35 @@ def invitation_revoke(request: HttpRequest, pk: int, invitation_pk: int) -> Http
     return redirect("accounts:organisation", pk=organisation.pk)
 
 
+@require_POST
+@login_required
+def membership_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+    """An administrator removes a member, or a member leaves."""
+    organisation = selectors.access_organisation(request.user, pk)
+    membership = selectors.access_membership(organisation, member_pk)
+    services.membership_remove(actor=request.user, membership=membership)
+    if membership.user_id == request.user.pk:
+        messages.success(
+            request, _("You have left %(organisation)s.") % {"organisation": organisation.name}
+        )
+        return redirect("accounts:dashboard")
+    messages.success(request, _("%(member)s was removed.") % {"member": membership.user})
+    return redirect("accounts:organisation", pk=organisation.pk)
+
+
+@require_POST
+@login_required
+def membership_admin(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+    """An administrator makes a member an administrator, or takes it back."""
+    organisation = selectors.access_organisation(request.user, pk, admin=True)
+    membership = selectors.access_membership(organisation, member_pk)
+    services.membership_set_admin(
+        actor=request.user, membership=membership, is_admin=request.POST.get("is_admin") == "1"
+    )
+    messages.success(request, _("%(member)s's role was changed.") % {"member": membership.user})
+    return redirect("accounts:organisation", pk=organisation.pk)
+
+
 @login_required
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
     invitation = selectors.invitation_by_token(token)
@@ -181,9 +216,12 @@ def workspace(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-def region_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    region = selectors.access_region(request.user, pk)
+def _region_page(request: HttpRequest, region, form: RoleAssignForm | None = None) -> HttpResponse:
+    can_assign = has_perm(request.user, Perm.ROLE_ASSIGN, region)
+    staff = [
+        (assignment, has_perm(request.user, Perm.ROLE_ASSIGN, assignment.region))
+        for assignment in selectors.region_staff(region)
+    ]
     return render(
         request,
         "accounts/region_detail.html",
@@ -191,9 +229,55 @@ def region_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "region": region,
             "children": list(selectors.region_children(region)),
             "stations": list(selectors.region_stations(region)),
-            "staff": list(selectors.region_staff(region)),
+            "staff": staff,
             "can_audit": has_perm(request.user, Perm.AUDIT_VIEW, region),
+            "assign_form": (form or RoleAssignForm()) if can_assign else None,
         },
+        status=400 if form is not None and form.errors else 200,
+    )
+
+
+@login_required
+def region_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _region_page(request, selectors.access_region(request.user, pk))
+
+
+@require_POST
+@login_required
+def region_role_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    """A city administrator gives a role in this region (audited by the service)."""
+    region = selectors.access_region(request.user, pk, perm=Perm.ROLE_ASSIGN)
+    form = RoleAssignForm(request.POST)
+    if form.is_valid():
+        try:
+            services.role_assign(
+                actor=request.user,
+                user=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                region=region,
+                reason=form.cleaned_data["reason"],
+            )
+        except LinliError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The role was given."))
+            return redirect("accounts:region", pk=region.pk)
+    return _region_page(request, region, form)
+
+
+@require_POST
+@login_required
+def role_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = selectors.access_role_assignment(request.user, pk)
+    services.role_revoke(
+        actor=request.user, assignment=assignment, reason=request.POST.get("reason", "")
+    )
+    messages.success(request, _("The role was revoked."))
+    back = request.POST.get("region")
+    return (
+        redirect("accounts:region", pk=int(back))
+        if back and back.isdigit()
+        else redirect("accounts:workspace")
     )
 
 

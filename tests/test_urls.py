@@ -59,10 +59,14 @@ MATRIX: dict[str, str] = {
     "accounts:organisation": SCOPED,
     "accounts:organisation_invite": SCOPED,
     "accounts:invitation_revoke": SCOPED,
+    "accounts:membership_admin": SCOPED,
+    "accounts:membership_remove": SCOPED,
     # Staff workspace, by role and area
     "accounts:workspace": SCOPED,
     "accounts:region": SCOPED,
     "accounts:audit": SCOPED,
+    "accounts:region_role_assign": SCOPED,
+    "accounts:role_revoke": SCOPED,
 }
 STAFF_PREFIXES = ("admin/", "cms/admin/")
 
@@ -113,6 +117,7 @@ class Case:
     wrong: Any  # a signed-in user of the wrong area/owner/role: 404
     method: str = "get"
     ok: int = 200
+    data: dict[str, Any] | None = None
 
 
 @pytest.fixture
@@ -138,6 +143,8 @@ def world(city, make_user, superuser):
         "south_staff": make_user(Role.STATION_STAFF, city.south_a),
         "supervisor": make_user(Role.SUPERVISOR, city.north),
         "volunteer": make_user(Role.VOLUNTEER, city.city),
+        "city_admin": make_user(Role.CITY_ADMIN, city.city),
+        "membership": organisation.memberships.get(user=member),
     }
 
 
@@ -159,6 +166,23 @@ def scoped_cases(w) -> list[Case]:
             method="post",
             ok=302,
         ),
+        Case(
+            "accounts:membership_admin",
+            {"pk": org.pk, "member_pk": w["membership"].pk},
+            allowed=w["org_admin"],
+            wrong=w["member"],
+            method="post",
+            ok=302,
+            data={"is_admin": "1"},
+        ),
+        Case(
+            "accounts:membership_remove",
+            {"pk": org.pk, "member_pk": w["membership"].pk},
+            allowed=w["org_admin"],
+            wrong=w["outsider"],
+            method="post",
+            ok=302,
+        ),
         Case("accounts:workspace", {}, allowed=w["north_staff"], wrong=w["volunteer"]),
         Case(
             "accounts:region",
@@ -167,6 +191,23 @@ def scoped_cases(w) -> list[Case]:
             wrong=w["south_staff"],
         ),
         Case("accounts:audit", {}, allowed=w["supervisor"], wrong=w["north_staff"]),
+        Case(
+            "accounts:region_role_assign",
+            {"pk": w["city"].north_a.pk},
+            allowed=w["city_admin"],
+            wrong=w["supervisor"],  # may read the area, may not give roles in it
+            method="post",
+            ok=302,
+            data={"email": w["outsider"].email, "role": Role.VOLUNTEER, "reason": "test"},
+        ),
+        Case(
+            "accounts:role_revoke",
+            {"pk": w["north_staff"].role_assignments.get().pk},
+            allowed=w["city_admin"],
+            wrong=w["supervisor"],
+            method="post",
+            ok=302,
+        ),
     ]
 
 
@@ -179,14 +220,18 @@ def test_every_scoped_url_is_walked(world):
 def test_scoped_urls_anonymous_wrong_area_right_role(client, world):
     for case in scoped_cases(world):
         url = reverse(case.name, kwargs=case.kwargs)
-        send = getattr(client, case.method)
+        method = getattr(client, case.method)
+
+        def send(url=url, method=method, case=case):
+            return method(url, case.data) if case.data else method(url)
+
         client.logout()
-        response = send(url)
+        response = send()
         assert response.status_code == 302 and "/accounts/login/" in response["Location"], case.name
         client.force_login(case.wrong)
-        assert send(url).status_code == 404, f"{case.name}: wrong area/owner must be 404"
+        assert send().status_code == 404, f"{case.name}: wrong area/owner must be 404"
         client.force_login(case.allowed)
-        assert send(url).status_code == case.ok, case.name
+        assert send().status_code == case.ok, case.name
 
 
 @pytest.mark.django_db

@@ -273,6 +273,9 @@ WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
 WAGTAILEMBEDS_FINDERS: list[dict] = []  # no calls to outside hosts
 
+# How many reverse proxies append to X-Forwarded-For in front of the app (nginx: 1).
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
+
 # --- Linli -----------------------------------------------------------------------------
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")

@@ -87,3 +87,32 @@ def test_audit_records_actor_label_target_and_ip(superuser, client):
     assert AuditEvent.objects.for_object(superuser).get() == event
     system = audit.record(actor=None, verb="test.system")
     assert system.actor is None and system.actor_label == "system"
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        (0, "1.1.1.1", "10.0.0.9"),  # no proxy: the header is the client's word, ignored
+        (1, "6.6.6.6, 203.0.113.7", "203.0.113.7"),  # one nginx: its entry, not the spoofed one
+        (2, "203.0.113.7, 10.0.0.2", "203.0.113.7"),
+        (1, "", "10.0.0.9"),
+    ],
+)
+def test_client_ip_trusts_only_the_configured_proxies(settings, rf, proxies, forwarded, expected):
+    from accounts.middleware import client_ip
+
+    settings.TRUSTED_PROXIES = proxies
+    request = rf.get("/", REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip(request) == expected
+
+
+@pytest.mark.django_db
+def test_a_request_records_its_address_in_the_audit_trail(client, make_user):
+    user = make_user()
+    client.force_login(user)
+    client.post(
+        "/en/me/profile/",
+        {"display_name": "x", "phone": "", "preferred_language": "en"},
+        REMOTE_ADDR="198.51.100.4",
+    )
+    assert AuditEvent.objects.get(verb="profile.update").ip == "198.51.100.4"

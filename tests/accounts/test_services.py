@@ -12,6 +12,7 @@ from accounts.exceptions import (
     InvitationForSomeoneElse,
     InvitationNotOpen,
     InvitationPending,
+    LastAdmin,
     RoleAlreadyHeld,
 )
 from accounts.models import (
@@ -234,3 +235,39 @@ def test_only_city_admins_correct_the_calendar(city, make_user):
     )
     assert CalendarOverride.objects.get(date=date(2027, 2, 6)).is_working_day is False
     assert AuditEvent.objects.filter(verb="calendar.override").count() == 2
+
+
+# --- Membership -------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_admin_removes_a_member_and_a_member_may_leave(organisation, org_admin, make_user):
+    alice, bob = make_user(), make_user()
+    alice_m = Membership.objects.create(organisation=organisation, user=alice)
+    bob_m = Membership.objects.create(organisation=organisation, user=bob)
+    with pytest.raises(NotPermitted):
+        services.membership_remove(actor=alice, membership=bob_m)  # members cannot remove others
+    services.membership_remove(actor=org_admin, membership=bob_m, reason="left the company")
+    services.membership_remove(actor=alice, membership=alice_m)
+    services.membership_remove(actor=alice, membership=alice_m)  # repeated: no-op
+    assert list(organisation.memberships.values_list("user", flat=True)) == [org_admin.pk]
+    assert AuditEvent.objects.filter(verb="membership.remove").count() == 1
+    assert AuditEvent.objects.filter(verb="membership.leave").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_last_administrator_cannot_leave_or_step_down(organisation, org_admin, make_user):
+    admin_m = organisation.memberships.get(user=org_admin)
+    with pytest.raises(LastAdmin):
+        services.membership_remove(actor=org_admin, membership=admin_m)
+    with pytest.raises(LastAdmin):
+        services.membership_set_admin(actor=org_admin, membership=admin_m, is_admin=False)
+    # With a second administrator, the first may step down.
+    deputy = make_user()
+    deputy_m = Membership.objects.create(organisation=organisation, user=deputy)
+    services.membership_set_admin(actor=org_admin, membership=deputy_m, is_admin=True)
+    services.membership_set_admin(actor=deputy, membership=admin_m, is_admin=False)
+    admin_m.refresh_from_db()
+    assert not admin_m.is_admin
+    with pytest.raises(NotPermitted):
+        services.membership_set_admin(actor=org_admin, membership=deputy_m, is_admin=False)

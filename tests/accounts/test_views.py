@@ -336,3 +336,70 @@ def test_login_lands_in_the_users_language(client, site, make_user):
     )
     assert response.status_code == 302 and response["Location"] == "/en/me/"
     assert response.cookies["linli_language"].value == "en"
+
+
+@pytest.mark.django_db
+def test_city_admin_gives_and_revokes_a_role_in_the_workspace(
+    client, city, site, make_user, english
+):
+    admin = make_user(Role.CITY_ADMIN, city.city)
+    newcomer = make_user(email="newcomer@example.org")
+    client.force_login(admin)
+    page = client.get(reverse("accounts:region", args=[city.north_a.pk]))
+    assert "Give a role in this area" in page.text
+    url = reverse("accounts:region_role_assign", args=[city.north_a.pk])
+    response = client.post(
+        url, {"email": "NEWCOMER@example.org", "role": Role.STATION_STAFF, "reason": "appointed"}
+    )
+    assert response.status_code == 302
+    assignment = RoleAssignment.objects.active().get(user=newcomer)
+    assert AuditEvent.objects.filter(
+        verb="role.assign", target_id=str(assignment.pk), reason="appointed"
+    ).exists()
+    # Twice: the page says why, keeps the input, and answers 400.
+    again = client.post(
+        url, {"email": "newcomer@example.org", "role": Role.STATION_STAFF, "reason": "again"}
+    )
+    assert (
+        again.status_code == 400
+        and "already holds this role" in again.text
+        and 'value="again"' in again.text
+    )
+    unknown = client.post(
+        url, {"email": "nobody@example.org", "role": Role.VOLUNTEER, "reason": "x"}
+    )
+    assert unknown.status_code == 400 and "Nobody has signed up" in unknown.text
+    revoke = client.post(
+        reverse("accounts:role_revoke", args=[assignment.pk]), {"region": city.north_a.pk}
+    )
+    assert revoke.status_code == 302 and revoke["Location"].endswith(
+        f"/staff/regions/{city.north_a.pk}/"
+    )
+    assert not RoleAssignment.objects.active().filter(user=newcomer).exists()
+
+
+@pytest.mark.django_db
+def test_reviewer_sees_staff_but_no_role_controls(client, city, site, make_user, english):
+    reviewer = make_user(Role.TOWN_REVIEWER, city.north)
+    client.force_login(reviewer)
+    page = client.get(reverse("accounts:region", args=[city.north.pk]))
+    assert page.status_code == 200 and "Give a role" not in page.text and "Revoke" not in page.text
+
+
+@pytest.mark.django_db
+def test_members_page_lets_an_admin_remove_and_a_member_leave(
+    client, org, site, make_user, english
+):
+    admin = org.memberships.get().user
+    member = make_user()
+    membership = Membership.objects.create(organisation=org, user=member)
+    client.force_login(member)
+    page = client.get(reverse("accounts:organisation", args=[org.pk]))
+    assert "Leave this organisation" in page.text and "Make administrator" not in page.text
+    client.force_login(admin)
+    response = client.post(reverse("accounts:membership_remove", args=[org.pk, membership.pk]))
+    assert response.status_code == 302 and not Membership.objects.filter(pk=membership.pk).exists()
+    # The last administrator trying to leave gets a clear 409, not a 500.
+    own = org.memberships.get(user=admin)
+    response = client.post(reverse("accounts:membership_remove", args=[org.pk, own.pk]))
+    assert response.status_code == 409 and "at least one administrator" in response.text
