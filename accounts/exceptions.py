@@ -41,3 +41,8 @@ class RoleAlreadyHeld(Conflict):
 class InvalidRegionParent(LinliError):
     code = "invalid_region_parent"
     message = _("A town belongs to a city and a community to a town; a city belongs to nothing.")
+
+
+class OwnRole(NotPermitted):
+    code = "own_role"
+    message = _("You cannot revoke your own role; another administrator must do it.")

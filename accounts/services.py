@@ -19,6 +19,7 @@ from accounts.exceptions import (
     InvitationNotOpen,
     InvitationPending,
     LastAdmin,
+    OwnRole,
     RoleAlreadyHeld,
 )
 from accounts.models import (
@@ -144,8 +145,11 @@ def role_revoke(*, actor: User, assignment: RoleAssignment, reason: str = "") ->
 
     Raises:
         NotPermitted: *actor* may not assign roles in the assignment's region.
+        OwnRole: *actor* would revoke their own role (another administrator must).
     """
     _require(actor, Perm.ROLE_ASSIGN, assignment.region)
+    if assignment.user_id == actor.pk and not actor.is_superuser:
+        raise OwnRole()
     with transaction.atomic():
         locked = RoleAssignment.objects.select_for_update().get(pk=assignment.pk)
         if locked.revoked_at is not None:

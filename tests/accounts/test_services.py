@@ -271,3 +271,14 @@ def test_the_last_administrator_cannot_leave_or_step_down(organisation, org_admi
     assert not admin_m.is_admin
     with pytest.raises(NotPermitted):
         services.membership_set_admin(actor=org_admin, membership=deputy_m, is_admin=False)
+
+
+@pytest.mark.django_db
+def test_an_administrator_cannot_revoke_their_own_role(city, make_user):
+    from accounts.exceptions import OwnRole
+
+    admin = make_user(Role.CITY_ADMIN, city.city)
+    with pytest.raises(OwnRole):
+        services.role_revoke(actor=admin, assignment=admin.role_assignments.get())
+    other = make_user(Role.CITY_ADMIN, city.city)
+    services.role_revoke(actor=other, assignment=admin.role_assignments.get(), reason="retired")

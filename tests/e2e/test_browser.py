@@ -159,3 +159,21 @@ def test_language_switch_from_chinese_to_english_and_back(demo, page: Page):
     expect(page).to_have_url(f"{demo.url}/zh-hans/")
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
     expect(page.get_by_role("heading", level=1)).to_have_text("邻里")
+
+
+# --- f. Phones: nothing wider than the screen -------------------------------------------
+
+
+def test_pages_fit_a_phone_screen(demo, page: Page):
+    """Station staff and elderly recipients use phones: no page may scroll sideways."""
+    page.set_viewport_size({"width": 360, "height": 740})
+    for path in (
+        "/zh-hans/",
+        "/en/",
+        "/zh-hans/stations/",
+        "/en/accounts/login/",
+        "/en/accounts/signup/",
+    ):
+        page.goto(f"{demo.url}{path}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, f"{path} is {width}px wide on a 360px screen"
