@@ -36,6 +36,7 @@ class Perm(StrEnum):
     PROJECT_REVIEW = "project.review"  # approve a council's decision
     FUND_MANAGE = "fund.manage"  # allocate and pay out public funds
     SHIFT_SIGNUP = "shift.signup"  # sign up for volunteer shifts
+    FORMULA_PUBLISH = "formula.publish"  # publish a new version of the need-index weights
 
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
@@ -68,6 +69,7 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.AUDIT_VIEW,
             Perm.ROLE_ASSIGN,
             Perm.CALENDAR_EDIT,
+            Perm.FORMULA_PUBLISH,
             Perm.PRIVATE_VIEW,
             Perm.WISH_REVIEW,
             Perm.PROJECT_REVIEW,

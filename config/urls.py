@@ -25,6 +25,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
+    path("", include("wishes.urls")),
     # Wagtail serves the editorial pages and must come last: it matches every path.
     path("", include(wagtail_urls)),
     prefix_default_language=True,

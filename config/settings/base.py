@@ -148,6 +148,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.invitations_expire",
         "schedule": crontab(minute=15),
     },
+    "publish-wishes-after-notice": {
+        "task": "wishes.tasks.wishes_publish_due",
+        "schedule": crontab(minute="*/10"),
+    },
 }
 
 # Wagtail's own background work (search index, references) runs on Django's TASKS.
@@ -212,8 +216,15 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Private files (evidence, documents about people) live outside MEDIA_ROOT and have no URL:
+# only permission-checked, audited views stream them.
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private-media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": None},
+    },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
@@ -221,6 +232,8 @@ STORAGES = {
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="邻里 Linli <noreply@linli.local>")
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+
+SMS_BACKEND = env.str("SMS_BACKEND", default="accounts.sms.ConsoleSmsBackend")
 
 # --- Security --------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -273,10 +286,25 @@ WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
 WAGTAILEMBEDS_FINDERS: list[dict] = []  # no calls to outside hosts
 
+# Personal data at rest (accounts/crypto.py). Development and test keys only; production
+# refuses to start without its own.
+PERSONAL_DATA_KEYS = env.list("PERSONAL_DATA_KEYS", default=[])
+BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", default="")
+
 # How many reverse proxies append to X-Forwarded-For in front of the app (nginx: 1).
 TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
 
-# --- Linli -----------------------------------------------------------------------------
+# --- Linli -------------------------------------------------------------------------------
+# Wishes: deadlines in mainland working days from acceptance, public notice in calendar days.
+WISH_DEADLINE_WORKING_DAYS = {
+    "emergency": 1,
+    "urgent": 5,
+    "normal": env.int("WISH_NORMAL_DEADLINE_DAYS", default=15),
+}
+WISH_NOTICE_DAYS = env.int("WISH_NOTICE_DAYS", default=5)
+WISH_DUPLICATE_WINDOW_DAYS = env.int("WISH_DUPLICATE_WINDOW_DAYS", default=365)
+WISH_TRACKING_LINK_DAYS = env.int("WISH_TRACKING_LINK_DAYS", default=180)
+WISH_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")

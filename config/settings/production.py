@@ -6,7 +6,7 @@ Passes ``manage.py check --deploy --fail-level WARNING`` (tests/config/test_sett
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, REDIS_URL, env
+from .base import BLIND_INDEX_KEY, DATABASES, PERSONAL_DATA_KEYS, REDIS_URL, env
 
 DEBUG = False
 
@@ -22,6 +22,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and not env.bo
 if not REDIS_URL:
     raise ImproperlyConfigured(
         "Set REDIS_URL in production: rate limits, the cache and Celery need Redis."
+    )
+if not PERSONAL_DATA_KEYS or len(BLIND_INDEX_KEY) < 32:
+    raise ImproperlyConfigured(
+        "Set PERSONAL_DATA_KEYS (Fernet keys) and BLIND_INDEX_KEY (32+ random characters): "
+        "recipients' personal data is encrypted with them."
     )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 

@@ -23,6 +23,8 @@ DEPLOYMENT = {
     "REDIS_URL": "redis://cache.example.org:6379/0",
     "SITE_URL": "https://linli.example.org",
     "CSRF_TRUSTED_ORIGINS": "https://linli.example.org",
+    "PERSONAL_DATA_KEYS": "cHJvZHVjdGlvbi1rZXktZm9yLXRoZS10ZXN0LW9ubHk=",
+    "BLIND_INDEX_KEY": "a-blind-index-key-of-at-least-32-characters",
 }
 
 
@@ -106,6 +108,8 @@ def test_production_security_settings():
         pytest.param({"SECRET_KEY": "too-short-0123456789"}, "SECRET_KEY", id="short-secret-key"),
         pytest.param({"REDIS_URL": None}, "REDIS_URL", id="no-redis-url"),
         pytest.param({"DATABASE_URL": None}, "DATABASE_URL", id="no-database-url"),
+        pytest.param({"PERSONAL_DATA_KEYS": None}, "PERSONAL_DATA_KEYS", id="no-personal-data-keys"),
+        pytest.param({"BLIND_INDEX_KEY": "short"}, "BLIND_INDEX_KEY", id="short-blind-index-key"),
     ],
 )
 def test_production_refuses_to_start_without(change, missing):

@@ -1,0 +1,5 @@
+from wishes.views import files, public, staff
+
+app_name = "wishes"
+
+urlpatterns = [*public.urlpatterns, *staff.urlpatterns, *files.urlpatterns]

@@ -1,0 +1,3 @@
+"""Wish pages: files."""
+
+urlpatterns: list = []

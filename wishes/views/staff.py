@@ -1,0 +1,3 @@
+"""Wish pages: staff."""
+
+urlpatterns: list = []
