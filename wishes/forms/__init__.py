@@ -1,0 +1,1 @@
+"""Wish forms, by audience: ``common`` (needs lines, household), ``public``, ``staff``."""
