@@ -12,10 +12,10 @@ import pytest
 from django.db import connection, connections
 
 from accounts.errors import InvalidTransition, LinliError
+from tests.wishes.factories import make_household
 from wishes import services
 from wishes.exceptions import NotOnNotice
 from wishes.models import Objection, Status, Wish
-from tests.wishes.factories import make_household
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
