@@ -24,7 +24,7 @@ def site(db):
     return seed_site()
 
 
-def wish_form_data(community, **overrides) -> dict[str, str]:
+def wish_form_data(community, /, **overrides) -> dict[str, str]:
     """A complete, valid POST of the online form: one money line, one goods line."""
     data = {
         "title": "孩子下学期的学费",

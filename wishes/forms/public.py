@@ -1,9 +1,33 @@
 """Forms of the public and requester pages: a wish raised online, an objection, a withdrawal."""
 
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from wishes.forms.common import HouseholdForm
+from wishes.forms.common import HouseholdForm, WishFieldsForm
+
+# Something that looks like an HTML tag: "<script>", "</b>", "<img src=x onerror=…>".
+MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
+
+
+class OnlineWishForm(WishFieldsForm):
+    """The public part of a wish, typed by the requester. Title and story are plain text:
+    pages escape them anyway, but markup in a story a reviewer reads is a sign of abuse, and
+    the person is told at once rather than surprised later."""
+
+    def _plain(self, value: str) -> str:
+        if MARKUP.search(value):
+            raise forms.ValidationError(
+                _("Please write plain text, without HTML tags or code."), code="markup"
+            )
+        return value
+
+    def clean_title(self) -> str:
+        return self._plain(super().clean_title())
+
+    def clean_story(self) -> str:
+        return self._plain(super().clean_story())
 
 
 class OnlineHouseholdForm(HouseholdForm):

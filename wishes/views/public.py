@@ -20,8 +20,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.errors import LinliError
 from wishes import selectors, services
 from wishes.exceptions import NoStation
-from wishes.forms.common import NeedFormSet, WishFieldsForm
-from wishes.forms.public import ObjectionForm, OnlineHouseholdForm, WithdrawForm
+from wishes.forms.common import NeedFormSet
+from wishes.forms.public import (
+    ObjectionForm,
+    OnlineHouseholdForm,
+    OnlineWishForm,
+    WithdrawForm,
+)
 from wishes.models import Status, Wish
 from wishes.tracking import reference_from_token
 
@@ -88,7 +93,7 @@ def track(request: HttpRequest, token: str) -> HttpResponse:
 def wish_new(request: HttpRequest) -> HttpResponse:
     """A resident (or a relative) raises a wish online; a station takes it from there."""
     data = request.POST if request.method == "POST" else None
-    wish_form = WishFieldsForm(data)
+    wish_form = OnlineWishForm(data)
     needs = NeedFormSet(data, prefix="needs")
     household_form = OnlineHouseholdForm(data)
     status = 200
