@@ -183,7 +183,9 @@ class Command(BaseCommand):
             users = self._people(regions)
             self._organisations(regions, users)
         from cms.demo import seed_site
+        from wishes.demo import seed_wishes
 
+        seed_wishes()
         seed_site()
         if not quiet_logins:
             self._print_logins()
@@ -279,5 +281,8 @@ class Command(BaseCommand):
         width = max(len(p[0]) for p in PEOPLE)
         for email, name, _role, _region, purpose in PEOPLE:
             out.write(f"  {email:<{width}}  {name}  {purpose}")
+        out.write(
+            "Demo wishes in every status, in 南城街道: station.staff@ and town.reviewer@ have them in their queues."
+        )
         out.write("Sign in by email and password, or by a one-time code sent to the console.")
         out.write("Site: http://127.0.0.1:8000/   Django admin: /admin/   Wagtail: /cms/admin/")
