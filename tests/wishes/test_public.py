@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from tests.wishes.factories import make_household, make_wish
 from wishes import services
@@ -381,10 +382,15 @@ def test_public_page_is_404_for_wishes_not_public_and_unknown_references(
 
 
 @pytest.mark.django_db
-def test_fixed_paths_are_not_references(client, site):
-    assert reverse("wishes:new") == "/zh-hans/wishes/new/"
-    assert reverse("wishes:notice") == "/zh-hans/wishes/notice/"
-    assert client.get("/zh-hans/wishes/notice/").status_code == 200
+def test_fixed_paths_are_not_references(client, site, people):
+    with translation.override("zh-hans"):
+        assert reverse("wishes:new") == "/zh-hans/wishes/new/"
+        assert reverse("wishes:notice") == "/zh-hans/wishes/notice/"
+    notice = client.get("/zh-hans/wishes/notice/")
+    assert notice.status_code == 200 and notice.resolver_match.url_name == "notice"
+    client.force_login(people.resident)
+    new = client.get("/en/wishes/new/")
+    assert new.status_code == 200 and new.resolver_match.url_name == "new"
 
 
 # --- Objections -------------------------------------------------------------------------
