@@ -466,6 +466,16 @@ def test_download_query_count(client, photo, people, django_assert_num_queries):
         assert client.get(url).status_code == 200
 
 
+@pytest.mark.django_db
+def test_upload_query_count(client, wish, people, django_assert_num_queries):
+    client.force_login(people.north_staff)
+    post_file(client, wish, PDF, "a.pdf", "application/pdf", "document")  # warm caches
+    # session, user, role scopes, the wish, file count, insert, audit insert, savepoints
+    with django_assert_num_queries(9):
+        response = post_file(client, wish, PDF, "b.pdf", "application/pdf", "document")
+    assert response.status_code == 302 and Attachment.objects.count() == 2
+
+
 # --- The include for the staff page -----------------------------------------------------
 
 

@@ -9,6 +9,7 @@ sniffing, caching or running anything in them.
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -54,11 +55,16 @@ class AttachmentForm(forms.Form):
     )
     file = forms.FileField(
         label=_("File"),
-        help_text=_("A photo (JPEG, PNG, WebP or GIF) or a PDF, at most 10 MB."),
         widget=forms.ClearableFileInput(
             attrs={"accept": "image/jpeg,image/png,image/webp,image/gif,application/pdf"}
         ),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "A photo (JPEG, PNG, WebP or GIF) or a PDF, at most %(megabytes)d MB."
+        ) % {"megabytes": settings.WISH_ATTACHMENT_MAX_BYTES // (1024 * 1024)}
 
 
 def attachments_context(user: User, wish: Wish) -> dict[str, Any]:
