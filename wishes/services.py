@@ -387,6 +387,12 @@ def wish_accept(*, actor: User, wish: Wish) -> Wish:
         wish = _lock(wish)
         if wish.status == Status.ACCEPTED and wish.first_responsible_id == actor.pk:
             return wish
+        if wish.status != Status.SUBMITTED:
+            # The table allows verified -> accepted (a send-back), but accepting must not
+            # take over a wish another officer already answers for.
+            from accounts.errors import InvalidTransition
+
+            raise InvalidTransition(current=wish.get_status_display())
         now = timezone.now()
         wish.first_responsible = actor
         wish.accepted_at = now
