@@ -44,6 +44,13 @@ CASES = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _no_language_leak():
+    """A request to /en/ leaves English active in this thread; later tests expect the default."""
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def site(db):
     from cms.demo import seed_site

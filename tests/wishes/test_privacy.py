@@ -57,6 +57,13 @@ SECRETS = [
 INTERNAL = [OBJECTION_TEXT, OBJECTOR_NAME, REFERRAL_REASON, AID_DESCRIPTION, APPROVAL_NOTE]
 
 
+@pytest.fixture(autouse=True)
+def _no_language_leak():
+    """A request to /en/ leaves English active in this thread; later tests expect the default."""
+    yield
+    translation.deactivate()
+
+
 def assert_no_secrets(text: str, where: str, *, internal: bool = True) -> None:
     leaked = [s for s in SECRETS + (INTERNAL if internal else []) if s in text]
     assert not leaked, f"{where} leaks {leaked}"

@@ -18,6 +18,13 @@ from wishes.models import Household, Objection, Status, Wish
 from wishes.services import NeedLine
 
 
+@pytest.fixture(autouse=True)
+def _no_language_leak():
+    """A request to /en/ leaves English active in this thread; later tests expect the default."""
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def site(db):
     from cms.demo import seed_site
@@ -560,3 +567,15 @@ def test_requester_pages_query_counts(client, city, site, people, django_assert_
         # session, user + wish (with station), needs, steps + frame 3
         with django_assert_num_queries(8):
             assert client.get(track_url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_tracking_link_shows_progress_but_offers_no_withdrawal(client, city, site, people):
+    """The link travels by SMS and may be forwarded: it shows, it does not act."""
+    from wishes.tracking import tracking_token
+
+    wish = raise_online(people.resident, city.north_a)
+    response = client.get(reverse("wishes:track", args=[tracking_token(wish.reference)]))
+    assert response.status_code == 200 and wish.title in response.text
+    assert reverse("wishes:my_wish_withdraw", args=[wish.reference]) not in response.text
+    assert reverse("wishes:mine") not in response.text
