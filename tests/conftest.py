@@ -69,3 +69,12 @@ def english():
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_language():
+    """A request to /en/ leaves English active in this thread; start every test afresh."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
