@@ -173,6 +173,27 @@ def test_an_opaque_png_becomes_a_jpeg(wish, people):
     assert (item.extension, item.content_type) == ("jpg", "image/jpeg")
 
 
+def _encoded(fmt: str, mode: str, **save) -> bytes:
+    out = io.BytesIO()
+    Image.new(mode, (16, 16)).save(out, fmt, **save)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("data", "extension"),
+    [
+        (_encoded("WEBP", "RGB"), "jpg"),
+        (_encoded("GIF", "P"), "jpg"),
+        (_encoded("GIF", "P", transparency=0), "png"),
+    ],
+    ids=["webp", "gif", "transparent-gif"],
+)
+def test_other_photo_formats_are_re_encoded(data, extension):
+    clean = attachments.clean_photo(data)
+    assert clean.extension == extension
+    assert Image.open(io.BytesIO(clean.content)).format == {"jpg": "JPEG", "png": "PNG"}[extension]
+
+
 @pytest.mark.django_db
 def test_a_large_photo_is_scaled_down(wish, people):
     out = io.BytesIO()
@@ -280,8 +301,18 @@ def test_a_text_file_named_pdf_is_refused(client, wish, people, english):
         (b"%PDF-1.4\n<script>alert(1)</script>", "document"),  # a header alone is not a PDF
         (jpeg_with_gps()[:200], "photo"),  # a truncated photo
         (b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>", "photo"),
+        (b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\n", "photo"),  # never Ghostscript
+        (_encoded("BMP", "RGB"), "photo"),  # a real image, but not a format we accept
     ],
-    ids=["pdf-as-photo", "png-as-document", "pdf-header-only", "truncated-jpeg", "svg"],
+    ids=[
+        "pdf-as-photo",
+        "png-as-document",
+        "pdf-header-only",
+        "truncated-jpeg",
+        "svg",
+        "eps",
+        "bmp",
+    ],
 )
 def test_files_that_are_not_what_they_claim_are_refused(wish, people, data, kind):
     with pytest.raises(InvalidAttachment):
