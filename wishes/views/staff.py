@@ -143,7 +143,7 @@ def export(request: HttpRequest) -> HttpResponse:
     """The filtered queue as CSV (UTF-8 with BOM for Excel). Personal columns only where the
     user may see personal data, row by row; every export is audited (counts, not data)."""
     _require_staff(request)
-    _form, wishes = _filtered_queue(request)
+    form, wishes = _filtered_queue(request)
     user = request.user
     may_see_private = has_perm_anywhere(user, Perm.PRIVATE_VIEW)
     wishes = wishes.select_related("station__community", "community__parent")
@@ -208,7 +208,12 @@ def export(request: HttpRequest) -> HttpResponse:
             "count": count,
             "personal_data": private_rows > 0,
             "personal_rows": private_rows,
-            "filters": {k: v for k, v in request.GET.items() if k != "page"},
+            # Only recognised filter values: a free-typed query string stays out of the trail.
+            "filters": {
+                name: str(value)
+                for name, value in (form.cleaned_data if form.is_valid() else {}).items()
+                if value not in (None, "", False)
+            },
         },
     )
     response = HttpResponse("\ufeff" + "".join(rows), content_type="text/csv; charset=utf-8")
