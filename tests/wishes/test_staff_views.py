@@ -322,3 +322,13 @@ def test_staff_wish_urls_need_sign_in(client, city, people):
     for method, name in STAFF_WISH_URLS:
         response = getattr(client, method)(reverse(name, args=[wish.pk]))
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_detail_page_element_ids_are_unique(client, city, people, site):
+    """Several action forms share the page; labels must point at their own fields."""
+    import re
+
+    wish = make_wish(people.north_staff, city.north_a, status=Status.VERIFIED)
+    text = _get(client, people.north_reviewer, "wishes:staff_detail", wish.pk).text
+    ids = re.findall(r'\bid="([^"]+)"', text)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)

@@ -163,7 +163,18 @@ class ReasonForm(forms.Form):
     reason = _reason_field(help_text=_("Recorded in the audit trail."))
 
 
-class VerifyForm(forms.Form):
+class _OwnIds(forms.Form):
+    """Several action forms share one page: each gets its own element ids (names stay)."""
+
+    id_prefix = "action"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class VerifyForm(_OwnIds):
+    id_prefix = "verify"
     visited_on = forms.DateField(
         label=_("Visited on"), widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -182,7 +193,8 @@ class VerifyForm(forms.Form):
         return visited_on
 
 
-class ReferForm(forms.Form):
+class ReferForm(_OwnIds):
+    id_prefix = "refer"
     to_station = forms.ModelChoiceField(label=_("Hand to station"), queryset=Station.objects.none())
     reason = _reason_field()
 
@@ -200,9 +212,11 @@ class ReferForm(forms.Form):
         )
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(_OwnIds):
     """Approve and route a verified wish. The duplicate reason is required when the check
     warns; the service refuses without it too."""
+
+    id_prefix = "review"
 
     route = forms.ChoiceField(label=_("Route"), choices=Route.choices, widget=forms.RadioSelect)
     express_amount = forms.DecimalField(
@@ -276,7 +290,8 @@ class ReviewForm(forms.Form):
         }
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(_OwnIds):
+    id_prefix = "answer"
     answer = forms.CharField(
         label=_("The department's answer"),
         max_length=REASON_MAX,
