@@ -227,8 +227,12 @@ def aid_record(
     Raises:
         NotPermitted: *actor* may not see this household's private record.
     """
-    if not has_perm(actor, Perm.PRIVATE_VIEW, household.community) and not (
-        wish is not None and has_perm(actor, Perm.PRIVATE_VIEW, wish_region(wish))
+    # Reading private data is not enough: a supervisor reads everything and decides nothing.
+    regions = [household.community] + ([wish_region(wish)] if wish is not None else [])
+    if not any(
+        has_perm(actor, Perm.PRIVATE_VIEW, region)
+        and (has_perm(actor, Perm.WISH_INTAKE, region) or has_perm(actor, Perm.WISH_REVIEW, region))
+        for region in regions
     ):
         raise NotPermitted()
     with transaction.atomic():

@@ -341,3 +341,29 @@ def test_every_step_is_in_the_audit_trail(city, people):
     verbs = list(timeline(wish).values_list("verb", flat=True))
     assert verbs == ["wish.accepted", "wish.verified", "wish.notice", "wish.published"]
     assert AuditEvent.objects.filter(verb="household.create").exists()
+
+
+@pytest.mark.django_db
+def test_a_supervisor_reads_but_cannot_record_aid(city, people, make_user):
+    from accounts.roles import Role
+
+    supervisor = make_user(Role.SUPERVISOR, city.city)
+    wish = make_wish(people.north_staff, city.north_a)
+    with pytest.raises(NotPermitted):
+        services.aid_record(
+            actor=supervisor,
+            household=wish.household,
+            received_on=date.today(),
+            value=Decimal("100"),
+            source="government",
+            description="临时救助",
+        )
+    services.aid_record(
+        actor=people.north_staff,
+        household=wish.household,
+        received_on=date.today(),
+        value=Decimal("100"),
+        source="government",
+        description="临时救助",
+        wish=wish,
+    )

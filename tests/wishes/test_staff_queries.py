@@ -94,9 +94,9 @@ def test_detail_query_count_for_a_reviewer(client, city, people, site, django_as
 
     client.force_login(people.north_reviewer)
     # session, user, roles, wish, needs, household + other wishes + aid (duplicate check),
-    # objections, referrals, steps, stations to refer to + frame 3
+    # objections, referrals, steps, stations to refer to, attachments + frame 3
     url = reverse("wishes:staff_detail", args=[wish.pk])
-    _assert_constant(client, url, 15, grow, django_assert_num_queries)
+    _assert_constant(client, url, 16, grow, django_assert_num_queries)
 
 
 def test_detail_query_count_with_objections(client, city, people, site, django_assert_num_queries):
@@ -110,9 +110,9 @@ def test_detail_query_count_with_objections(client, city, people, site, django_a
             services.objection_file(user=UserFactory(), wish=wish, text="另有异议")
 
     client.force_login(people.north_reviewer)
-    # session, user, roles, wish, needs, objections, referrals, steps + frame 3
+    # session, user, roles, wish, needs, objections, referrals, steps, attachments + frame 3
     url = reverse("wishes:staff_detail", args=[wish.pk])
-    _assert_constant(client, url, 11, grow, django_assert_num_queries)
+    _assert_constant(client, url, 12, grow, django_assert_num_queries)
 
 
 def test_household_query_count(client, city, people, site, django_assert_num_queries):

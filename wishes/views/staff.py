@@ -54,6 +54,7 @@ from wishes.models import (
     Wish,
 )
 from wishes.need_index import FACTOR_LABELS, FormulaError
+from wishes.views.files import attachments_context
 
 PAGE_SIZE = 25
 
@@ -450,6 +451,7 @@ def _detail(
             "allowed": allowed,
             "forms": forms,
             "duplicates": duplicates,
+            **attachments_context(request.user, wish),
         },
         status=status,
     )
