@@ -15,6 +15,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -471,8 +472,14 @@ def _run(demo: Demo, *, staff: User, reviewer: User, resident: User, donor: User
                 ),
             )
     if demo.status == Status.PUBLISHED:
-        # The demo cannot wait five days: publish as the periodic task would once it ends.
-        services.wish_publish(wish=wish, now=wish.notice_ends_at + timedelta(minutes=1))
+        # The demo cannot wait five days: let its notice have ended an hour ago (demo data
+        # only), then publish it as the periodic task would.
+        ended = timezone.now() - timedelta(hours=1)
+        Wish.objects.filter(pk=wish.pk).update(
+            notice_ends_at=ended, reviewed_at=ended - timedelta(days=settings.WISH_NOTICE_DAYS)
+        )
+        wish.refresh_from_db()
+        services.wish_publish(wish=wish)
     if demo.status == Status.RESOLVED:
         services.policy_answer(actor=staff, wish=wish, answer=demo.policy_answer)
     wish.refresh_from_db()
