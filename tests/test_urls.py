@@ -67,6 +67,35 @@ MATRIX: dict[str, str] = {
     "accounts:audit": SCOPED,
     "accounts:region_role_assign": SCOPED,
     "accounts:role_revoke": SCOPED,
+    # Wishes: the public and the requester
+    "wishes:notice": PUBLIC,
+    "wishes:published": PUBLIC,
+    "wishes:public": PUBLIC,
+    "wishes:track": PUBLIC,  # a signed link is the key
+    "wishes:new": SIGNED_IN,
+    "wishes:mine": SIGNED_IN,
+    "wishes:object": SIGNED_IN,
+    "wishes:my_wish": SCOPED,
+    "wishes:my_wish_withdraw": SCOPED,
+    # Wishes: staff, by role and area
+    "wishes:queue": SCOPED,
+    "wishes:export": SCOPED,
+    "wishes:intake": SCOPED,
+    "wishes:formula": SCOPED,
+    "wishes:staff_detail": SCOPED,
+    "wishes:household": SCOPED,
+    "wishes:accept": SCOPED,
+    "wishes:verify": SCOPED,
+    "wishes:refer": SCOPED,
+    "wishes:review": SCOPED,
+    "wishes:reject": SCOPED,
+    "wishes:send_back": SCOPED,
+    "wishes:answer": SCOPED,
+    "wishes:withdraw": SCOPED,
+    "wishes:aid_record": SCOPED,
+    "wishes:objection_decide": SCOPED,
+    "wishes:attachment_upload": SCOPED,
+    "wishes:attachment": SCOPED,
 }
 STAFF_PREFIXES = ("admin/", "cms/admin/")
 
@@ -145,6 +174,65 @@ def world(city, make_user, superuser):
         "volunteer": make_user(Role.VOLUNTEER, city.city),
         "city_admin": make_user(Role.CITY_ADMIN, city.city),
         "membership": organisation.memberships.get(user=member),
+        **_wish_world(city, make_user),
+    }
+
+
+def _wish_world(city, make_user) -> dict[str, Any]:
+    """A wish in each state an action needs, all at the north station."""
+    from io import BytesIO
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from tests.wishes.factories import make_household, make_wish
+    from wishes import services as wish_services
+    from wishes.attachments import attachment_add
+    from wishes.models import Status
+    from wishes.services import NeedLine
+
+    staff = make_user(Role.STATION_STAFF, city.north_a, email="wish.staff@example.org")
+    reviewer = make_user(Role.TOWN_REVIEWER, city.north, email="wish.reviewer@example.org")
+    south_reviewer = make_user(Role.TOWN_REVIEWER, city.south, email="south.reviewer@example.org")
+    requester = make_user(email="requester@example.org")
+
+    def submitted():
+        return wish_services.wish_submit(
+            user=requester,
+            household=make_household(city.north_a, requester),
+            title="轮椅",
+            story="需要一台轮椅方便出门。",
+            category="elder_care",
+            urgency="normal",
+            needs=[NeedLine(kind="money", amount=1000)],
+        )
+
+    def wish(status=Status.ACCEPTED):
+        return make_wish(staff, city.north_a, status=status, reviewer=reviewer)
+
+    notice = wish(Status.NOTICE)
+    objection = wish_services.objection_file(user=requester, wish=notice, text="有异议")
+    image = BytesIO()
+    Image.new("RGB", (8, 8), "red").save(image, "PNG")
+    shown = wish()
+    attachment = attachment_add(
+        actor=staff, wish=shown, upload=SimpleUploadedFile("a.png", image.getvalue()), kind="photo"
+    )
+    return {
+        "wish_staff": staff,
+        "wish_reviewer": reviewer,
+        "south_reviewer": south_reviewer,
+        "requester": requester,
+        "shown": shown,
+        "attachment": attachment,
+        "submitted": submitted(),
+        "own": submitted(),
+        "own_withdraw": submitted(),
+        "accepted": {name: wish() for name in ("verify", "refer", "withdraw", "aid")},
+        "verified": {name: wish(Status.VERIFIED) for name in ("review", "reject", "send_back")},
+        "referred": wish(Status.REFERRED),
+        "notice": notice,
+        "objection": objection,
     }
 
 
@@ -208,6 +296,119 @@ def scoped_cases(w) -> list[Case]:
             method="post",
             ok=302,
         ),
+        *wish_cases(w),
+    ]
+
+
+def wish_cases(w) -> list[Case]:
+    staff, reviewer, south_staff, south_reviewer = (
+        w["wish_staff"],
+        w["wish_reviewer"],
+        w["south_staff"],
+        w["south_reviewer"],
+    )
+    shown, acc, ver = w["shown"], w["accepted"], w["verified"]
+    objection = w["objection"]
+
+    def post(name, wish, allowed, wrong, data, ok=302):
+        return Case(
+            name, {"pk": wish.pk}, allowed=allowed, wrong=wrong, method="post", ok=ok, data=data
+        )
+
+    return [
+        Case(
+            "wishes:my_wish",
+            {"reference": w["own"].reference},
+            allowed=w["requester"],
+            wrong=w["outsider"],
+        ),
+        Case(
+            "wishes:my_wish_withdraw",
+            {"reference": w["own_withdraw"].reference},
+            allowed=w["requester"],
+            wrong=w["outsider"],
+            method="post",
+            ok=302,
+            data={"reason": "已解决"},
+        ),
+        Case("wishes:queue", {}, allowed=staff, wrong=w["volunteer"]),
+        Case("wishes:export", {}, allowed=staff, wrong=w["volunteer"]),
+        Case("wishes:intake", {}, allowed=staff, wrong=w["volunteer"]),
+        Case("wishes:formula", {}, allowed=staff, wrong=w["volunteer"]),
+        Case("wishes:staff_detail", {"pk": shown.pk}, allowed=staff, wrong=south_staff),
+        Case("wishes:household", {"pk": shown.pk}, allowed=staff, wrong=south_staff),
+        Case(
+            "wishes:attachment", {"token": w["attachment"].token}, allowed=staff, wrong=south_staff
+        ),
+        post(
+            "wishes:attachment_upload", shown, staff, south_staff, {"kind": "photo"}, ok=400
+        ),  # no file
+        post("wishes:accept", w["submitted"], staff, south_staff, {"accept": "1"}),
+        post(
+            "wishes:verify",
+            acc["verify"],
+            staff,
+            south_staff,
+            {"visited_on": "2026-11-20", "notes": "入户核实"},
+        ),
+        post(
+            "wishes:refer",
+            acc["refer"],
+            staff,
+            south_staff,
+            {"to_station": w["city"].station_south.pk, "reason": "户籍在南城"},
+        ),
+        post(
+            "wishes:withdraw",
+            acc["withdraw"],
+            staff,
+            south_staff,
+            {"withdraw-reason": "需求已解决"},
+        ),
+        post(
+            "wishes:aid_record",
+            acc["aid"],
+            staff,
+            south_staff,
+            {
+                "received_on": "2026-11-01",
+                "value": "500",
+                "source": "government",
+                "description": "临时救助",
+            },
+        ),
+        post(
+            "wishes:review",
+            ver["review"],
+            reviewer,
+            south_reviewer,
+            {"route": "station", "reason": "符合条件", "duplicate_reason": "需求不同"},
+        ),
+        post(
+            "wishes:reject",
+            ver["reject"],
+            reviewer,
+            south_reviewer,
+            {"reject-reason": "不符合条件"},
+        ),
+        post(
+            "wishes:send_back",
+            ver["send_back"],
+            reviewer,
+            south_reviewer,
+            {"send_back-reason": "请补充材料"},
+        ),
+        post("wishes:answer", w["referred"], staff, south_staff, {"answer": "已纳入低保"}),
+        post(
+            "wishes:objection_decide",
+            objection,
+            reviewer,
+            south_reviewer,
+            {
+                f"objection-{objection.pk}-decision": "dismiss",
+                f"objection-{objection.pk}-reason": "经核实不成立",
+            },
+        ),
     ]
 
 
@@ -242,8 +443,10 @@ def test_signed_in_urls_send_anonymous_to_login_and_serve_users(client, world):
         "accounts:invitation": {"token": world["invitation"].token},
         "account_email": {},
         "account_change_password": {},
+        "wishes:new": {},
+        "wishes:mine": {},
     }
-    assert set(simple) | {"account_reauthenticate", "account_set_password"} == {
+    assert set(simple) | {"account_reauthenticate", "account_set_password", "wishes:object"} == {
         name for name, kind in MATRIX.items() if kind == SIGNED_IN
     }
     for name, kwargs in simple.items():
@@ -258,6 +461,12 @@ def test_signed_in_urls_send_anonymous_to_login_and_serve_users(client, world):
     for name in ("account_reauthenticate", "account_set_password"):
         client.logout()
         assert "/accounts/login/" in client.get(reverse(name))["Location"]
+    # Objecting is a POST from a wish's public page; anonymous is sent to sign in first.
+    url = reverse("wishes:object", args=[world["notice"].reference])
+    client.logout()
+    assert "/accounts/login/" in client.post(url, {"text": "x"})["Location"]
+    client.force_login(world["outsider"])
+    assert client.post(url, {"text": "该户情况不符"}).status_code == 302
 
 
 @pytest.mark.django_db
