@@ -536,7 +536,7 @@ class Referral(models.Model):
 
 
 class ObjectionStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("objection", "Open")
     UPHELD = "upheld", _("Upheld (wish withdrawn)")
     DISMISSED = "dismissed", _("Dismissed")
 
