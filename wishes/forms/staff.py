@@ -38,6 +38,16 @@ def _any(label) -> list[tuple[str, Any]]:
 # --- The queue --------------------------------------------------------------------------
 
 
+class HtmlDateInput(forms.DateInput):
+    """A browser date picker. Its value must be ISO (YYYY-MM-DD) whatever the page's
+    language: the Chinese locale's own format (2026/11/22) would leave the picker empty."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
 class Sort:
     NEED = "need"
     DEADLINE = "deadline"
@@ -175,9 +185,7 @@ class _OwnIds(forms.Form):
 
 class VerifyForm(_OwnIds):
     id_prefix = "verify"
-    visited_on = forms.DateField(
-        label=_("Visited on"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    visited_on = forms.DateField(label=_("Visited on"), widget=HtmlDateInput())
     notes = forms.CharField(
         label=_("Home-visit notes"),
         max_length=4000,
@@ -237,7 +245,7 @@ class ReviewForm(_OwnIds):
     policy_due_on = forms.DateField(
         label=_("Department to answer by"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=HtmlDateInput(),
     )
     reason = _reason_field(required=False, help_text=_("Recorded in the audit trail."))
     duplicate_reason = forms.CharField(
@@ -320,9 +328,7 @@ class ObjectionDecideForm(forms.Form):
 
 
 class AidRecordForm(forms.Form):
-    received_on = forms.DateField(
-        label=_("Received on"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    received_on = forms.DateField(label=_("Received on"), widget=HtmlDateInput())
     value = forms.DecimalField(
         label=_("Value (yuan)"),
         max_digits=12,
