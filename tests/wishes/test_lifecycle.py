@@ -367,3 +367,21 @@ def test_a_supervisor_reads_but_cannot_record_aid(city, people, make_user):
         description="临时救助",
         wish=wish,
     )
+
+
+@pytest.mark.django_db
+def test_publish_command_publishes_what_is_due(city, people):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from wishes.models import Wish
+
+    wish = make_wish(people.north_staff, city.north_a, status=Status.NOTICE, reviewer=people.north_reviewer)
+    out = StringIO()
+    call_command("publish_wishes", stdout=out)
+    assert "0 wish(es)" in out.getvalue()
+    Wish.objects.filter(pk=wish.pk).update(notice_ends_at=timezone.now() - timedelta(minutes=1))
+    call_command("publish_wishes", stdout=out)
+    wish.refresh_from_db()
+    assert wish.status == Status.PUBLISHED and "1 wish(es)" in out.getvalue()
