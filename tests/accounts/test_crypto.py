@@ -46,8 +46,13 @@ def test_no_keys_is_a_configuration_error(keys):
 
 def test_blind_index_is_keyed_normalised_and_purpose_bound(settings):
     a = crypto.blind_index(crypto.normalise_id_number("44190019470101123x "), purpose="person-id")
-    b = crypto.blind_index(crypto.normalise_id_number("４４１９００１９４７０１０１１２３X"), purpose="person-id")
+    b = crypto.blind_index(
+        crypto.normalise_id_number("４４１９００１９４７０１０１１２３X"), purpose="person-id"
+    )
     assert a == b and len(a) == 64
     assert crypto.blind_index("x", purpose="person-id") != crypto.blind_index("x", purpose="other")
     settings.BLIND_INDEX_KEY = "another-key"
-    assert crypto.blind_index(crypto.normalise_id_number("44190019470101123X"), purpose="person-id") != a
+    assert (
+        crypto.blind_index(crypto.normalise_id_number("44190019470101123X"), purpose="person-id")
+        != a
+    )

@@ -108,7 +108,9 @@ def test_production_security_settings():
         pytest.param({"SECRET_KEY": "too-short-0123456789"}, "SECRET_KEY", id="short-secret-key"),
         pytest.param({"REDIS_URL": None}, "REDIS_URL", id="no-redis-url"),
         pytest.param({"DATABASE_URL": None}, "DATABASE_URL", id="no-database-url"),
-        pytest.param({"PERSONAL_DATA_KEYS": None}, "PERSONAL_DATA_KEYS", id="no-personal-data-keys"),
+        pytest.param(
+            {"PERSONAL_DATA_KEYS": None}, "PERSONAL_DATA_KEYS", id="no-personal-data-keys"
+        ),
         pytest.param({"BLIND_INDEX_KEY": "short"}, "BLIND_INDEX_KEY", id="short-blind-index-key"),
     ],
 )
