@@ -34,7 +34,9 @@ def sign_in(page: Page, base: str, email: str) -> None:
     page.get_by_label(re.compile("^Email")).fill(email)
     page.get_by_label(re.compile("^Password:?$")).fill(DEMO_PASSWORD)
     page.locator("main").get_by_role("button", name=re.compile("^Sign in$", re.I)).click()
-    expect(page.locator("header").get_by_role("button", name=re.compile("Sign out|退出"))).to_be_visible()
+    expect(
+        page.locator("header").get_by_role("button", name=re.compile("Sign out|退出"))
+    ).to_be_visible()
 
 
 def assert_no_personal_data(page: Page) -> None:
@@ -77,7 +79,11 @@ def test_hotline_wish_from_intake_to_public(demo, page: Page):
     page.get_by_role("button", name="登记心愿").click()
     expect(page.locator(".messages")).to_contain_text("首问责任人")
     wish = Wish.objects.get(title=TITLE)
-    assert wish.status == Status.ACCEPTED and wish.channel == "hotline" and wish.first_responsible == staff
+    assert (
+        wish.status == Status.ACCEPTED
+        and wish.channel == "hotline"
+        and wish.first_responsible == staff
+    )
     assert page.url.endswith(f"/zh-hans/staff/wishes/{wish.pk}/")
 
     # 2. The home visit, recorded by the same staff.
@@ -91,11 +97,17 @@ def test_hotline_wish_from_intake_to_public(demo, page: Page):
     expect(page.get_by_text("Possible duplicate aid.")).to_be_visible()
     expect(page.get_by_text("老人就医陪诊")).to_be_visible()  # the other wish, linked
     expect(page.get_by_role("table", name="Why this score")).to_be_visible()
-    expect(page.get_by_role("cell", name="Income below the minimum living standard")).to_be_visible()
+    expect(
+        page.get_by_role("cell", name="Income below the minimum living standard")
+    ).to_be_visible()
     review = page.locator("form[action$='/review/']")
     review.locator("input[name=route][value=direct]").check()
-    review.locator("[name=reason]").fill("Verified on a home visit; a walker lets her go out again.")
-    review.locator("[name=duplicate_reason]").fill("The other wish is for escorting her to hospital, not a walker.")
+    review.locator("[name=reason]").fill(
+        "Verified on a home visit; a walker lets her go out again."
+    )
+    review.locator("[name=duplicate_reason]").fill(
+        "The other wish is for escorting her to hospital, not a walker."
+    )
     review.get_by_role("button", name="Approve").click()
     expect(page.locator(".messages")).to_contain_text("approved")
     wish.refresh_from_db()

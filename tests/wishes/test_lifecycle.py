@@ -377,7 +377,9 @@ def test_publish_command_publishes_what_is_due(city, people):
 
     from wishes.models import Wish
 
-    wish = make_wish(people.north_staff, city.north_a, status=Status.NOTICE, reviewer=people.north_reviewer)
+    wish = make_wish(
+        people.north_staff, city.north_a, status=Status.NOTICE, reviewer=people.north_reviewer
+    )
     out = StringIO()
     call_command("publish_wishes", stdout=out)
     assert "0 wish(es)" in out.getvalue()
