@@ -19,12 +19,16 @@ from wishes.models import (
     OPEN_STATUSES,
     AidRecord,
     Attachment,
+    DisabilityGrade,
     Household,
+    Housing,
     ObjectionStatus,
     Status,
+    Urgency,
     Wish,
     WishNeed,
 )
+from wishes.need_index import FACTOR_LABELS
 
 STAFF_PERMS = (Perm.WORKSPACE_VIEW,)
 
@@ -239,6 +243,35 @@ def access_attachment(user: User, token: str) -> Attachment:
         data={"wish": attachment.wish_id},
     )
     return attachment
+
+
+# Facts stored as codes (so a score reads the same in any language), shown as labels.
+_FACT_LABELS = {
+    "housing": lambda value: Housing(value).label,
+    "urgency": lambda value: Urgency(value).label,
+    "disability": lambda value: (
+        DisabilityGrade(int(value)).label if value.isdigit() else DisabilityGrade.NONE.label
+    ),
+}
+
+
+def need_index_explanation(wish: Wish) -> list[dict[str, str]]:
+    """ "Why this score": each factor's label, the fact it looked at, and its points."""
+    rows = []
+    for row in wish.need_index_explanation or []:
+        factor, value = row.get("factor", ""), row.get("value", "")
+        try:
+            shown = _FACT_LABELS[factor](value) if factor in _FACT_LABELS else value
+        except ValueError:  # a code from an older formula version: show it as stored
+            shown = value
+        rows.append(
+            {
+                "label": FACTOR_LABELS.get(factor, factor),
+                "value": shown,
+                "points": row.get("points", ""),
+            }
+        )
+    return rows
 
 
 def open_objection_counts(wishes: QuerySet[Wish]) -> QuerySet[Wish]:

@@ -322,5 +322,6 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "django.tasks": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},
+        "celery.app.trace": {"level": "WARNING"},
     },
 }

@@ -387,3 +387,15 @@ def test_publish_command_publishes_what_is_due(city, people):
     call_command("publish_wishes", stdout=out)
     wish.refresh_from_db()
     assert wish.status == Status.PUBLISHED and "1 wish(es)" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_why_this_score_reads_as_labels_not_codes(city, people, english):
+    from wishes.selectors import need_index_explanation
+
+    wish = make_wish(people.north_staff, city.north_a, urgency="emergency")
+    rows = {row["label"]: row["value"] for row in need_index_explanation(wish)}
+    assert rows["Housing condition"] == "Poor"
+    assert rows["Urgency"] == "Emergency"
+    assert rows["Disability"] == "Grade 2"
+    assert sum(Decimal(r["points"]) for r in need_index_explanation(wish)) == wish.need_index

@@ -53,7 +53,7 @@ from wishes.models import (
     Verification,
     Wish,
 )
-from wishes.need_index import FACTOR_LABELS, FormulaError
+from wishes.need_index import FormulaError
 from wishes.views.files import attachments_context
 
 PAGE_SIZE = 25
@@ -426,14 +426,7 @@ def _detail(
                     if bound_objection == objection.pk
                     else ObjectionDecideForm(prefix=f"objection-{objection.pk}")
                 )
-    explanation = [
-        {
-            "label": FACTOR_LABELS.get(row.get("factor"), row.get("factor")),
-            "value": row.get("value"),
-            "points": row.get("points"),
-        }
-        for row in wish.need_index_explanation or []
-    ]
+    explanation = selectors.need_index_explanation(wish)
     return render(
         request,
         "wishes/staff/detail.html",
