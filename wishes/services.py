@@ -107,6 +107,28 @@ def _notify(wish: Wish, event: str) -> None:
     requester_notify.delay_on_commit(wish.pk, event)
 
 
+def _close(
+    wish: Wish, to: str, *, actor: User, reason: str, data: dict | None = None, **changes: Any
+) -> None:
+    """Move *wish* to a final status, with what the requester is told, and tell them.
+
+    Caller holds the wish's row lock.
+    """
+    for field, value in changes.items():
+        setattr(wish, field, value)
+    wish.closed_at = timezone.now()
+    WISH.move(
+        wish,
+        to,
+        actor=actor,
+        region=wish_region(wish),
+        reason=reason,
+        update_fields=["closed_at", *changes],
+        data=data,
+    )
+    _notify(wish, str(to))
+
+
 def _new_reference() -> str:
     return f"W{timezone.localdate():%y%m}-{secrets.token_hex(3).upper()}"
 
@@ -580,18 +602,15 @@ def wish_reject(*, actor: User, wish: Wish, reason: str) -> Wish:
         raise NotPermitted()
     with transaction.atomic():
         wish = _lock(wish)
-        wish.decision_reason = reason.strip()
-        wish.reviewed_by = actor
-        wish.reviewed_at = wish.closed_at = timezone.now()
-        WISH.move(
+        _close(
             wish,
             Status.REJECTED,
             actor=actor,
-            region=wish_region(wish),
             reason=reason,
-            update_fields=["decision_reason", "reviewed_by", "reviewed_at", "closed_at"],
+            decision_reason=reason.strip(),
+            reviewed_by=actor,
+            reviewed_at=timezone.now(),
         )
-        _notify(wish, "rejected")
     return wish
 
 
@@ -605,17 +624,7 @@ def wish_withdraw(*, actor: User, wish: Wish, reason: str) -> Wish:
         wish = _lock(wish)
         if wish.status == Status.WITHDRAWN:
             return wish
-        wish.closed_at = timezone.now()
-        wish.decision_reason = reason.strip()
-        WISH.move(
-            wish,
-            Status.WITHDRAWN,
-            actor=actor,
-            region=wish_region(wish),
-            reason=reason,
-            update_fields=["closed_at", "decision_reason"],
-        )
-        _notify(wish, "withdrawn")
+        _close(wish, Status.WITHDRAWN, actor=actor, reason=reason, decision_reason=reason.strip())
     return wish
 
 
@@ -626,17 +635,7 @@ def policy_answer(*, actor: User, wish: Wish, answer: str) -> Wish:
         raise ReasonRequired()
     with transaction.atomic():
         wish = _lock(wish)
-        wish.policy_answer = answer.strip()
-        wish.closed_at = timezone.now()
-        WISH.move(
-            wish,
-            Status.RESOLVED,
-            actor=actor,
-            region=wish_region(wish),
-            reason=answer,
-            update_fields=["policy_answer", "closed_at"],
-        )
-        _notify(wish, "resolved")
+        _close(wish, Status.RESOLVED, actor=actor, reason=answer, policy_answer=answer.strip())
     return wish
 
 
@@ -693,18 +692,14 @@ def objection_decide(*, actor: User, objection: Objection, uphold: bool, reason:
             reason=reason,
         )
         if uphold and wish.status == Status.NOTICE:
-            wish.closed_at = timezone.now()
-            wish.decision_reason = reason.strip()
-            WISH.move(
+            _close(
                 wish,
                 Status.WITHDRAWN,
                 actor=actor,
-                region=wish_region(wish),
                 reason=reason,
-                update_fields=["closed_at", "decision_reason"],
                 data={"objection": objection.pk},
+                decision_reason=reason.strip(),
             )
-            _notify(wish, "withdrawn")
     return objection
 
 
