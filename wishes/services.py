@@ -723,8 +723,39 @@ def wish_publish(*, wish: Wish, now=None) -> bool:
             region=wish_region(wish),
             update_fields=["published_at"],
         )
+        if wish.route == Route.DIRECT:
+            _publish_listing(wish)
         _notify(wish, "published")
     return True
+
+
+def _publish_listing(wish: Wish) -> None:
+    """A direct wish becomes a claimable listing with its needs lines (in the caller's
+    transaction). Express wishes are paid from the public fund, not offered to donors."""
+    from marketplace.services import LineSpec, listing_publish
+
+    lines = []
+    for need in wish.needs.all():
+        if need.kind == NeedKind.MONEY:
+            lines.append(LineSpec(kind="money", target=need.amount))
+        elif need.kind == NeedKind.GOODS:
+            what = f"{need.item} ({need.specification})" if need.specification else need.item
+            lines.append(LineSpec(kind="goods", target=Decimal(need.quantity), description=what))
+        else:
+            lines.append(LineSpec(kind="service", target=need.hours, description=need.skill))
+    listing_publish(
+        source=wish,
+        kind="wish",
+        title=wish.title,
+        story=wish.story,
+        category=wish.category,
+        urgency=wish.urgency,
+        community=wish.community,
+        station=wish.station,
+        need_index=wish.need_index,
+        deadline=wish.due_on,
+        lines=lines,
+    )
 
 
 def wishes_publish_due(*, now=None) -> int:

@@ -148,6 +148,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.invitations_expire",
         "schedule": crontab(minute=15),
     },
+    "expire-reservations": {
+        "task": "marketplace.tasks.reservations_expire",
+        "schedule": crontab(minute="*/5"),
+    },
     "publish-wishes-after-notice": {
         "task": "wishes.tasks.wishes_publish_due",
         "schedule": crontab(minute="*/10"),
@@ -305,6 +309,12 @@ WISH_NOTICE_DAYS = env.int("WISH_NOTICE_DAYS", default=5)
 WISH_DUPLICATE_WINDOW_DAYS = env.int("WISH_DUPLICATE_WINDOW_DAYS", default=365)
 WISH_TRACKING_LINK_DAYS = env.int("WISH_TRACKING_LINK_DAYS", default=180)
 WISH_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+# Marketplace: a claim holds a listing this long; a pending pledge reserves capacity this
+# long (aligned with the payment page's expiry); limits against hoarding.
+CLAIM_DAYS = env.int("CLAIM_DAYS", default=7)
+PLEDGE_RESERVATION_MINUTES = env.int("PLEDGE_RESERVATION_MINUTES", default=60)
+PLEDGE_MINIMUM_YUAN = env.int("PLEDGE_MINIMUM_YUAN", default=10)
+MAX_OPEN_PLEDGES_PER_DONOR = env.int("MAX_OPEN_PLEDGES_PER_DONOR", default=5)
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
