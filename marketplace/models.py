@@ -285,3 +285,121 @@ class Pledge(models.Model):
     def amount(self) -> Decimal:
         """Yuan, for a money line (the same figure as ``quantity``)."""
         return self.quantity
+
+
+# --- Payments ---------------------------------------------------------------------------
+
+
+class PaymentStatus(models.TextChoices):
+    CREATED = "created", _("Created")
+    PENDING = "pending", _("Waiting for payment")
+    SUCCEEDED = "succeeded", _("Received")
+    FAILED = "failed", _("Failed")
+    EXPIRED = "expired", _("Expired")
+    REFUNDED = "refunded", _("Refunded")
+
+
+class Payment(models.Model):
+    """One attempt to pay a money pledge, through one provider.
+
+    ``external_id`` is the provider's id (a Stripe Checkout Session, or the reference code
+    a donor writes on a bank transfer). State moves forward only (created → pending →
+    succeeded/failed/expired → refunded); a late or repeated notice never moves it back.
+    """
+
+    pledge = models.ForeignKey(
+        Pledge, verbose_name=_("pledge"), on_delete=models.PROTECT, related_name="payments"
+    )
+    provider = models.CharField(_("provider"), max_length=20)
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=PaymentStatus.choices,
+        default=PaymentStatus.CREATED,
+        db_index=True,
+    )
+    external_id = models.CharField(_("provider reference"), max_length=120, blank=True)
+    receipt_number = models.CharField(
+        _("receipt number"),
+        max_length=60,
+        blank=True,
+        help_text=_("For offline payments: the bank's or the station's receipt number."),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    settled_at = models.DateTimeField(_("settled"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    refunded_amount = models.DecimalField(
+        _("refunded (yuan)"), max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
+    refund_id = models.CharField(_("refund reference"), max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(name="payment_amount_positive", condition=Q(amount__gt=0)),
+            models.UniqueConstraint(
+                fields=["provider", "external_id"],
+                condition=~Q(external_id=""),
+                name="payment_unique_external_id",
+            ),
+            models.CheckConstraint(
+                name="payment_refund_within_amount",
+                condition=Q(refunded_amount__gte=0) & Q(refunded_amount__lte=models.F("amount")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.external_id or self.pk} ¥{self.amount}"
+
+
+class Receipt(models.Model):
+    """The numbered receipt a donor gets when their money is received (one per payment)."""
+
+    number = models.CharField(_("receipt number"), max_length=20, unique=True)
+    year = models.PositiveSmallIntegerField()
+    sequence = models.PositiveIntegerField()
+    payment = models.OneToOneField(
+        Payment, verbose_name=_("payment"), on_delete=models.PROTECT, related_name="receipt"
+    )
+    issued_at = models.DateTimeField(_("issued"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("receipt")
+        verbose_name_plural = _("receipts")
+        ordering = ["-issued_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "sequence"], name="receipt_number_sequence"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class WebhookEvent(models.Model):
+    """A provider's notification, stored under its unique id in the same transaction as its
+    effect: a repeated delivery finds it and does nothing."""
+
+    provider = models.CharField(max_length=20)
+    event_id = models.CharField(max_length=120)
+    event_type = models.CharField(max_length=80)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("webhook event")
+        verbose_name_plural = _("webhook events")
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "event_id"], name="webhook_event_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.event_type} {self.event_id}"
