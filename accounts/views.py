@@ -299,6 +299,13 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+def livez(request: HttpRequest) -> HttpResponse:
+    """Liveness: the process answers. No database, no template (also the benchmark's
+    "bare Django view")."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     """Liveness and database reachability for the load balancer. No personal data."""
     with connection.cursor() as cursor:

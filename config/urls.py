@@ -7,7 +7,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from accounts.views import healthz
+from accounts.views import healthz, livez
 
 admin.site.site_header = "邻里 Linli"
 admin.site.site_title = "邻里 Linli"
@@ -19,6 +19,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", healthz, name="healthz"),
+    path("livez", livez, name="livez"),
 ]
 
 # Public and signed-in pages, under /zh-hans/ and /en/.

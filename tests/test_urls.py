@@ -24,6 +24,7 @@ STAFF = "staff"  # the Django and Wagtail admins: is_staff users only
 MATRIX: dict[str, str] = {
     # Operations and language
     "healthz": PUBLIC,
+    "livez": PUBLIC,
     "set_language": PUBLIC,
     # Editorial pages (Wagtail) and their documents
     "wagtail_serve": PUBLIC,
