@@ -286,25 +286,37 @@ def pledge_confirm(*, pledge: Pledge, actor: User | None = None, now=None) -> bo
         listing = Listing.objects.select_for_update().get(pk=listing_id)
         line = ListingLine.objects.select_for_update().get(pk=line_id)
         pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
-        if pledge.status == PledgeStatus.CONFIRMED:
-            return True
-        if pledge.status not in (PledgeStatus.PENDING, PledgeStatus.EXPIRED):
-            return False
-        # A lapsed reservation holds nothing: is there still room without it?
-        if pledge.expires_at <= now and line_remaining(line, now) < pledge.quantity:
-            return False
-        ListingLine.objects.filter(pk=line.pk).update(confirmed=F("confirmed") + pledge.quantity)
-        pledge.status = PledgeStatus.CONFIRMED
-        pledge.confirmed_at = now
-        pledge.save(update_fields=["status", "confirmed_at"])
-        audit.record(
-            actor=actor,
-            verb="pledge.confirm",
-            target=pledge,
-            region=listing.community,
-            data={"quantity": str(pledge.quantity)},
-        )
-        _refresh_listing_status(listing)
+        return _confirm_locked(listing, line, pledge, now, actor=actor)
+
+
+def _confirm_locked(
+    listing: Listing, line: ListingLine, pledge: Pledge, now, *, actor: User | None = None
+) -> bool:
+    """Confirm *pledge*; False when it cannot be honoured (the caller must refund).
+
+    Caller holds the row locks of *listing*, *line* and *pledge* (in that order), freshly
+    read; ``marketplace.payments.services.payment_succeeded`` calls it with the payment's
+    lock added after them.
+    """
+    if pledge.status == PledgeStatus.CONFIRMED:
+        return True
+    if pledge.status not in (PledgeStatus.PENDING, PledgeStatus.EXPIRED):
+        return False
+    # A lapsed reservation holds nothing: is there still room without it?
+    if pledge.expires_at <= now and line_remaining(line, now) < pledge.quantity:
+        return False
+    ListingLine.objects.filter(pk=line.pk).update(confirmed=F("confirmed") + pledge.quantity)
+    pledge.status = PledgeStatus.CONFIRMED
+    pledge.confirmed_at = now
+    pledge.save(update_fields=["status", "confirmed_at"])
+    audit.record(
+        actor=actor,
+        verb="pledge.confirm",
+        target=pledge,
+        region=listing.community,
+        data={"quantity": str(pledge.quantity)},
+    )
+    _refresh_listing_status(listing)
     return True
 
 
