@@ -15,12 +15,13 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help run test install messages compile-messages lint format check-browser ci clean
+.PHONY: help run test install messages compile-messages lint format check-browser bench clean
 
 help:
 	@echo "make run    set up and serve the demo on http://$(HOST):$(PORT)"
 	@echo "make test   set up and run the whole suite (browser tests included)"
 	@echo "make lint   ruff check and format check"
+	@echo "make bench  marketplace throughput ratios (needs PostgreSQL and pgbench)"
 
 $(UV):
 	@if [ -z "$(BOOT_PYTHON)" ]; then echo "Python 3.12 or newer is needed (python3 --version)." >&2; exit 1; fi
@@ -70,6 +71,10 @@ test: install check-browser
 	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure here." >&2; exit 1; fi; \
 	exit $$rc
+
+# Throughput ratios against PostgreSQL (127.0.0.1:5432) and Redis; see docs/performance.md.
+bench: install
+	$(PY) tests/bench/run.py
 
 lint: install
 	.venv/bin/ruff check .
