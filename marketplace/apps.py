@@ -7,3 +7,7 @@ class MarketplaceConfig(AppConfig):
 
     name = "marketplace"
     verbose_name = _("Marketplace")
+
+    def ready(self) -> None:
+        # Providers register themselves on import; the worker needs the payment tasks.
+        from marketplace.payments import offline, stripe, tasks  # noqa: F401

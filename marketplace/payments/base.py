@@ -19,6 +19,9 @@ class StartResult:
 class PaymentProvider:
     identifier: str = ""
     verbose_name = ""
+    # False where money moves by hand (offline): a refund due waits for staff to hand it
+    # back and record it, instead of a task calling ``refund``.
+    refunds_automatically: bool = True
 
     def is_enabled(self) -> bool:
         return True
