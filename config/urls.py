@@ -27,6 +27,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("wishes.urls")),
+    path("", include("marketplace.urls")),
     # Wagtail serves the editorial pages and must come last: it matches every path.
     path("", include(wagtail_urls)),
     prefix_default_language=True,

@@ -1,0 +1,5 @@
+from marketplace.views import donor, public, staff
+
+app_name = "marketplace"
+
+urlpatterns = [*public.urlpatterns, *donor.urlpatterns, *staff.urlpatterns]

@@ -1,0 +1,1 @@
+"""Marketplace pages: ``public`` (browsing), ``donor`` (claiming, pledging) and ``staff``."""
