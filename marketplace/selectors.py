@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     Case,
     Count,
@@ -36,7 +37,6 @@ from marketplace.models import (
     Claim,
     LineKind,
     Listing,
-    ListingKind,
     ListingLine,
     ListingStatus,
     Pledge,
@@ -238,7 +238,7 @@ def public_listing(reference: str, *, now: datetime | None = None) -> ListingPag
         Listing.objects.visible()
         .filter(reference=reference)
         .select_related("community__parent")
-        .defer("source_type", "station")
+        .defer("station")
         .annotate(
             supporters=_supporters(now),
             claimed_until=Subquery(holding.values("expires_at")[:1]),
@@ -311,9 +311,9 @@ def _timeline(listing: Listing) -> list[Milestone]:
         .order_by("created_at", "pk")
         .values_list("verb", "created_at")
     ]
-    if listing.kind == ListingKind.WISH:
-        from wishes.models import Wish
+    from wishes.models import Wish
 
+    if listing.source_type_id == ContentType.objects.get_for_model(Wish).pk:
         published = (
             Wish.objects.filter(pk=listing.source_id).values_list("published_at", flat=True).first()
         )
