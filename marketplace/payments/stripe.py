@@ -58,10 +58,10 @@ def _checkout_expiry(payment: Payment, pledge: Pledge) -> datetime:
 
 
 def _donor_url(pledge: Pledge, outcome: str) -> str:
-    """Where Stripe sends the donor back: their pledge page (or their dashboard)."""
+    """Where Stripe sends the donor back: their pledge's page, in the active language."""
     try:
-        path = reverse("marketplace:my_pledge", kwargs={"reference": pledge.reference})
-    except NoReverseMatch:
+        path = reverse("marketplace:pledge_detail", kwargs={"pk": pledge.pk})
+    except NoReverseMatch:  # a URLconf without the donor pages (some tests)
         path = reverse("accounts:dashboard")
     return f"{settings.SITE_URL.rstrip('/')}{path}?payment={outcome}"
 

@@ -20,7 +20,7 @@ import pytest
 import stripe
 from django.contrib.contenttypes.models import ContentType
 from django.db import OperationalError, connection
-from django.urls import include, path
+from django.urls import include, path, reverse
 from django.utils import timezone
 
 import config.urls
@@ -191,8 +191,9 @@ def test_checkout_session_is_created_in_fen_with_an_idempotency_key(
         pledge.pk
     )
     assert int(body["expires_at"]) == int(pledge.expires_at.timestamp())  # aligned (60 min)
-    assert body["success_url"].startswith(settings.SITE_URL)
-    assert body["success_url"].endswith("?payment=success")
+    pledge_page = reverse("marketplace:pledge_detail", kwargs={"pk": pledge.pk})
+    assert body["success_url"] == f"{settings.SITE_URL}{pledge_page}?payment=success"
+    assert body["cancel_url"] == f"{settings.SITE_URL}{pledge_page}?payment=cancelled"
     assert payment.status == PaymentStatus.PENDING
     assert payment.external_id == "cs_test_0001"
 
