@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import audit
 from accounts.errors import NotPermitted
-from accounts.models import Region, User
+from accounts.models import AuditEvent, Region, User
 from accounts.permissions import has_perm
 from accounts.roles import Perm
 from marketplace.models import (
@@ -177,9 +177,18 @@ def _receipt_issue(payment: Payment, now: datetime) -> Receipt:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _queue_refund(payment_pk: int, reason_code: str) -> None:
+def refund_queue(payment_pk: int, reason_code: str = "") -> None:
+    """Queue the automatic refund of a payment that could not be honoured.
+
+    Without *reason_code*, the one recorded when the refund fell due is used.
+    """
     from marketplace.payments import tasks  # tasks import this module
 
+    if not reason_code:
+        due = AuditEvent.objects.filter(
+            verb="payment.refund_due", target_id=str(payment_pk)
+        ).first()
+        reason_code = (due.data.get("code") if due else "") or "not_open"
     tasks.payment_refund.delay(payment_pk, reason_code)
 
 
@@ -261,7 +270,9 @@ def payment_succeeded(
             data={"pledge": pledge.pk, "code": reason_code},
         )
         if base.get(payment.provider).refunds_automatically:
-            transaction.on_commit(lambda: _queue_refund(payment.pk, reason_code))
+            # robust: a broker outage must not fail the webhook after commit; the
+            # reconciliation task queues the refund again.
+            transaction.on_commit(lambda: refund_queue(payment.pk, reason_code), robust=True)
     return payment
 
 

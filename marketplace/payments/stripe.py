@@ -12,7 +12,7 @@ from typing import Any
 
 import stripe
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.money import to_fen
 from marketplace.models import Payment, PaymentStatus, Pledge, WebhookEvent
 from marketplace.payments import base, services
-from marketplace.payments.exceptions import ProviderError
+from marketplace.payments.exceptions import NotPayable, ProviderError
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +92,11 @@ class StripeProvider(base.PaymentProvider):
         except stripe.StripeError as exc:
             logger.warning("Stripe session for payment %s failed: %s", payment.pk, exc)
             raise ProviderError() from exc
+        if getattr(session, "status", "open") != "open":
+            # Expired (or paid: the webhook settles it). Either way there is no page to show.
+            if session.status == "expired":
+                services.payment_expired(payment=payment)
+            raise NotPayable()
         services.payment_pending(payment=payment, external_id=session.id)
         return base.StartResult(redirect_url=session.url or "")
 
@@ -257,11 +262,17 @@ def payments_reconcile(*, now: datetime | None = None) -> int:
     for payment in pending.order_by("created_at")[:RECONCILE_BATCH]:
         try:
             session = client.v1.checkout.sessions.retrieve(payment.external_id)
-        except stripe.StripeError as exc:
+            read += 1
+            session_apply(session)
+        except (stripe.StripeError, OperationalError) as exc:
             logger.warning("Reconciling payment %s: %s", payment.pk, exc)
-            continue
-        read += 1
-        session_apply(session)
+    # A refund whose queueing was lost (a broker outage at commit) is queued again; the
+    # idempotency key makes a repeat return the first refund.
+    stuck = services.refunds_due().filter(
+        provider=IDENTIFIER, settled_at__lte=now - RECONCILE_AFTER
+    )
+    for pk in stuck.values_list("pk", flat=True)[:RECONCILE_BATCH]:
+        services.refund_queue(pk)
     return read
 
 

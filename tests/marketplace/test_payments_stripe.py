@@ -39,6 +39,7 @@ from marketplace.payments import base, tasks
 from marketplace.payments import services as payments
 from marketplace.payments import stripe as stripe_provider
 from marketplace.payments import views as payment_views
+from marketplace.payments.exceptions import NotPayable
 
 # The webhook lives outside the language prefix; until config/urls.py includes it, this
 # module's URLconf adds it after the project's own.
@@ -488,3 +489,40 @@ def test_reconciliation_does_nothing_without_stripe(settings, money_line, make_u
     Payment.objects.update(created_at=timezone.now() - timedelta(hours=1))
     settings.STRIPE_SECRET_KEY = ""
     assert tasks.payments_reconcile() == 0
+
+
+def test_reconciliation_queues_a_refund_whose_queueing_was_lost(
+    client, money_line, make_user, fake
+):
+    late = _stripe_payment(money_line, make_user(), amount="1200")
+    _lapse(late.pledge_id)
+    _post(
+        client,
+        _event(
+            "checkout.session.completed",
+            _stripe_payment(money_line, make_user(), amount="1200"),
+            fake,
+            "evt_o",
+        ),
+    )
+    # The broker was down at commit: no on-commit callback ran.
+    _post(client, _event("checkout.session.completed", late, fake))
+    late.refresh_from_db()
+    assert late.status == PaymentStatus.SUCCEEDED and not fake.posts("/v1/refunds")
+    Payment.objects.filter(pk=late.pk).update(settled_at=timezone.now() - timedelta(minutes=16))
+    tasks.payments_reconcile()
+    late.refresh_from_db()
+    assert late.status == PaymentStatus.REFUNDED
+    (refund,) = fake.posts("/v1/refunds")
+    assert refund.headers["Idempotency-Key"] == f"linli-refund-{late.pk}"
+    event = AuditEvent.objects.get(verb="payment.refund", target_id=str(late.pk))
+    assert event.reason == payments.system_reason("late_no_room")
+
+
+def test_a_lapsed_checkout_page_cannot_be_reopened(money_line, make_user, fake):
+    payment = _stripe_payment(money_line, make_user())
+    fake.sessions[payment.external_id].update(status="expired", url=None)
+    with pytest.raises(NotPayable):
+        base.get("stripe").start(payment)
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.EXPIRED
