@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, path, reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
@@ -64,11 +65,14 @@ def listing_list(request: HttpRequest) -> HttpResponse:
         if request.htmx
         else "marketplace/public/list.html"
     )
-    return render(
+    response = render(
         request,
         template,
         {"form": form, "page": page, "query": _query_without_page(request)},
     )
+    # The same URL answers a whole page or its results: caches must keep them apart.
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 def _url_or_none(name: str, *args) -> str | None:

@@ -286,6 +286,7 @@ def test_htmx_gets_the_results_only_and_the_form_works_without_javascript(client
     assert partial.status_code == 200
     assert [t.name for t in partial.templates][0] == "marketplace/public/includes/results.html"
     assert "<html" not in partial.text and listing.reference in partial.text
+    assert "HX-Request" in partial["Vary"] and "HX-Request" in page["Vary"]
 
 
 @pytest.mark.django_db
