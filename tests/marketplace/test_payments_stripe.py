@@ -41,12 +41,9 @@ from marketplace.payments import stripe as stripe_provider
 from marketplace.payments import views as payment_views
 from marketplace.payments.exceptions import NotPayable
 
-# The webhook lives outside the language prefix; until config/urls.py includes it, this
-# module's URLconf adds it after the project's own.
-urlpatterns = [
-    *config.urls.urlpatterns,
-    path("", include((payment_views.urlpatterns, "marketplace"))),
-]
+# The webhook lives outside the language prefix at a fixed path; until config/urls.py
+# includes it, this module's URLconf adds it after the project's own (tests post to the path).
+urlpatterns = [*config.urls.urlpatterns, path("", include(payment_views.urlpatterns))]
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
 
 WEBHOOK = "/payments/stripe/webhook/"
