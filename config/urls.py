@@ -8,6 +8,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from accounts.views import healthz, livez
+from marketplace.payments import views as payment_views
 
 admin.site.site_header = "邻里 Linli"
 admin.site.site_title = "邻里 Linli"
@@ -20,6 +21,8 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", healthz, name="healthz"),
     path("livez", livez, name="livez"),
+    # Payment providers' notifications: signed, language-free.
+    path("", include((payment_views.urlpatterns, "payments"))),
 ]
 
 # Public and signed-in pages, under /zh-hans/ and /en/.

@@ -97,6 +97,23 @@ MATRIX: dict[str, str] = {
     "wishes:objection_decide": SCOPED,
     "wishes:attachment_upload": SCOPED,
     "wishes:attachment": SCOPED,
+    # Marketplace: the public, donors, staff, and the payment provider
+    "marketplace:list": PUBLIC,
+    "marketplace:detail": PUBLIC,
+    "payments:stripe_webhook": PUBLIC,  # POST only; only a valid Stripe signature acts
+    "marketplace:claim": SIGNED_IN,
+    "marketplace:pledge": SIGNED_IN,
+    "marketplace:giving": SIGNED_IN,
+    "marketplace:pledge_detail": SCOPED,
+    "marketplace:pledge_pay": SCOPED,
+    "marketplace:pledge_cancel": SCOPED,
+    "marketplace:claim_release": SCOPED,
+    "marketplace:receipt": SCOPED,
+    "marketplace:staff_list": SCOPED,
+    "marketplace:staff_detail": SCOPED,
+    "marketplace:staff_cancel": SCOPED,
+    "marketplace:staff_extend": SCOPED,
+    "marketplace:staff_offline_confirm": SCOPED,
 }
 STAFF_PREFIXES = ("admin/", "cms/admin/")
 
@@ -234,6 +251,39 @@ def _wish_world(city, make_user) -> dict[str, Any]:
         "referred": wish(Status.REFERRED),
         "notice": notice,
         "objection": objection,
+        **_market_world(requester, wish),
+    }
+
+
+def _market_world(donor, publish) -> dict[str, Any]:
+    """Listings from published wishes: pledges, a claim, a received payment, one to cancel."""
+    from decimal import Decimal
+
+    from marketplace import services as market
+    from marketplace.models import Listing
+    from marketplace.payments import services as payments
+    from wishes.models import Status
+
+    def listing():
+        return Listing.objects.get(source_id=publish(Status.PUBLISHED).pk)
+
+    first, claimed, doomed = listing(), listing(), listing()
+    line = first.lines.get(kind="money")
+    shown = market.pledge_create(donor=donor, line=line, quantity=Decimal("100"))
+    to_cancel = market.pledge_create(donor=donor, line=line, quantity=Decimal("100"))
+    offline = payments.payment_start(pledge=shown, provider_id="offline")
+    paid_pledge = market.pledge_create(donor=donor, line=line, quantity=Decimal("100"))
+    paid = payments.payment_succeeded(
+        payment=payments.payment_start(pledge=paid_pledge, provider_id="offline")
+    )
+    return {
+        "listing": first,
+        "doomed_listing": doomed,
+        "shown_pledge": shown,
+        "pledge_to_cancel": to_cancel,
+        "offline_payment": offline,
+        "receipt": paid.receipt,
+        "claim": market.claim_create(donor=donor, listing=claimed),
     }
 
 
@@ -298,6 +348,86 @@ def scoped_cases(w) -> list[Case]:
             ok=302,
         ),
         *wish_cases(w),
+        *market_cases(w),
+    ]
+
+
+def market_cases(w) -> list[Case]:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    donor, staff, reviewer = w["requester"], w["wish_staff"], w["wish_reviewer"]
+    later = (timezone.localdate() + timedelta(days=90)).isoformat()
+    return [
+        Case(
+            "marketplace:pledge_detail",
+            {"pk": w["shown_pledge"].pk},
+            allowed=donor,
+            wrong=w["outsider"],
+        ),
+        Case(
+            "marketplace:pledge_pay",
+            {"pk": w["shown_pledge"].pk},
+            allowed=donor,
+            wrong=w["outsider"],
+        ),
+        Case(
+            "marketplace:receipt",
+            {"number": w["receipt"].number},
+            allowed=donor,
+            wrong=w["outsider"],
+        ),
+        Case(
+            "marketplace:pledge_cancel",
+            {"pk": w["pledge_to_cancel"].pk},
+            allowed=donor,
+            wrong=w["outsider"],
+            method="post",
+            ok=302,
+        ),
+        Case(
+            "marketplace:claim_release",
+            {"pk": w["claim"].pk},
+            allowed=donor,
+            wrong=w["outsider"],
+            method="post",
+            ok=302,
+        ),
+        Case("marketplace:staff_list", {}, allowed=staff, wrong=w["volunteer"]),
+        Case(
+            "marketplace:staff_detail",
+            {"pk": w["listing"].pk},
+            allowed=staff,
+            wrong=w["south_staff"],
+        ),
+        Case(
+            "marketplace:staff_offline_confirm",
+            {"pk": w["offline_payment"].pk},
+            allowed=staff,
+            wrong=w["south_staff"],
+            method="post",
+            ok=302,
+            data={"receipt_number": "BANK-2026-001"},
+        ),
+        Case(
+            "marketplace:staff_extend",
+            {"pk": w["listing"].pk},
+            allowed=reviewer,
+            wrong=w["south_reviewer"],
+            method="post",
+            ok=302,
+            data={"deadline": later, "reason": "捐赠人需要更多时间"},
+        ),
+        Case(
+            "marketplace:staff_cancel",
+            {"pk": w["doomed_listing"].pk},
+            allowed=reviewer,
+            wrong=w["south_reviewer"],
+            method="post",
+            ok=302,
+            data={"reason": "需求已由政府救助解决"},
+        ),
     ]
 
 
@@ -446,6 +576,9 @@ def test_signed_in_urls_send_anonymous_to_login_and_serve_users(client, world):
         "account_change_password": {},
         "wishes:new": {},
         "wishes:mine": {},
+        "marketplace:giving": {},
+        "marketplace:claim": {"reference": world["listing"].reference},
+        "marketplace:pledge": {"reference": world["listing"].reference},
     }
     assert set(simple) | {"account_reauthenticate", "account_set_password", "wishes:object"} == {
         name for name, kind in MATRIX.items() if kind == SIGNED_IN

@@ -152,6 +152,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "marketplace.tasks.reservations_expire",
         "schedule": crontab(minute="*/5"),
     },
+    "reconcile-payments": {
+        "task": "marketplace.payments.tasks.payments_reconcile",
+        "schedule": crontab(minute="*/5"),
+    },
     "publish-wishes-after-notice": {
         "task": "wishes.tasks.wishes_publish_due",
         "schedule": crontab(minute="*/10"),
@@ -319,6 +323,11 @@ INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_ENABLED = bool(STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET)
+STRIPE_PAYMENT_METHODS = env.list(
+    "STRIPE_PAYMENT_METHODS", default=["card"]
+)  # + alipay, wechat_pay
+# The account donors transfer to (the charity federation's); empty shows a marked demo account.
+OFFLINE_BANK_ACCOUNT = env.str("OFFLINE_BANK_ACCOUNT", default="")
 SITE_URL = WAGTAILADMIN_BASE_URL
 
 LOGGING = {

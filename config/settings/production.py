@@ -28,6 +28,10 @@ if not PERSONAL_DATA_KEYS or len(BLIND_INDEX_KEY) < 32:
         "Set PERSONAL_DATA_KEYS (Fernet keys) and BLIND_INDEX_KEY (32+ random characters): "
         "recipients' personal data is encrypted with them."
     )
+if not env.str("OFFLINE_BANK_ACCOUNT", default=""):
+    raise ImproperlyConfigured(
+        "Set OFFLINE_BANK_ACCOUNT: donors paying by bank transfer are shown this account."
+    )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -47,6 +47,7 @@ def env() -> dict[str, str]:
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "PERSONAL_DATA_KEYS": "YmVuY2gtb25seS1wZXJzb25hbC1kYXRhLWtleS0zMmI=",
         "BLIND_INDEX_KEY": "bench-only-blind-index-key-32-characters",
+        "OFFLINE_BANK_ACCOUNT": "bench account",
         "SECURE_SSL_REDIRECT": "0",
         "SECURE_HSTS_SECONDS": "0",
         "LOG_LEVEL": "WARNING",

@@ -25,6 +25,7 @@ DEPLOYMENT = {
     "CSRF_TRUSTED_ORIGINS": "https://linli.example.org",
     "PERSONAL_DATA_KEYS": "cHJvZHVjdGlvbi1rZXktZm9yLXRoZS10ZXN0LW9ubHk=",
     "BLIND_INDEX_KEY": "a-blind-index-key-of-at-least-32-characters",
+    "OFFLINE_BANK_ACCOUNT": "东莞市慈善会 中国工商银行东莞分行 2010 0000 0000 0000 000",
 }
 
 
@@ -112,6 +113,7 @@ def test_production_security_settings():
             {"PERSONAL_DATA_KEYS": None}, "PERSONAL_DATA_KEYS", id="no-personal-data-keys"
         ),
         pytest.param({"BLIND_INDEX_KEY": "short"}, "BLIND_INDEX_KEY", id="short-blind-index-key"),
+        pytest.param({"OFFLINE_BANK_ACCOUNT": None}, "OFFLINE_BANK_ACCOUNT", id="no-bank-account"),
     ],
 )
 def test_production_refuses_to_start_without(change, missing):
