@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection, connections
+from django.utils import translation
 
 from accounts.errors import LinliError
 from accounts.models import User
@@ -54,7 +55,9 @@ def test_200_concurrent_claims_make_exactly_one(listing):
     refused = [r for r in results if isinstance(r, AlreadyClaimed)]
     others = [r for r in results if not isinstance(r, Claim | AlreadyClaimed)]
     assert len(claims) == 1 and len(refused) == 199 and not others, others[:3]
-    assert refused[0].status == 409 and "already claimed" in str(refused[0])
+    assert refused[0].status == 409 and refused[0].code == "already_claimed"
+    with translation.override("en"):
+        assert "already claimed" in str(refused[0])
     assert Claim.objects.filter(listing=listing, status=ClaimStatus.ACTIVE).count() == 1
 
 
