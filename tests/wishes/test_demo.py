@@ -103,3 +103,18 @@ def test_the_logins_mention_the_demo_wishes():
     out = StringIO()
     call_command("seed_demo", "--force", stdout=out)
     assert "Demo wishes" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_demo_has_giving_on_its_listings():
+    from marketplace.models import Claim, Listing, Pledge, Receipt
+
+    call_command("seed_demo", "--force", "--quiet-logins")
+    call_command("seed_demo", "--force", "--quiet-logins")
+    assert Listing.objects.exists()
+    assert Pledge.objects.filter(status="confirmed").count() == 1
+    assert Pledge.objects.filter(status="pending", anonymous=True).count() == 1
+    assert Receipt.objects.count() == 1
+    assert Claim.objects.filter(status="active").count() == (
+        1 if Listing.objects.count() > 1 else 0
+    )

@@ -183,9 +183,11 @@ class Command(BaseCommand):
             users = self._people(regions)
             self._organisations(regions, users)
         from cms.demo import seed_site
+        from marketplace.demo import seed_giving
         from wishes.demo import seed_wishes
 
         seed_wishes()
+        seed_giving()
         seed_site()
         if not quiet_logins:
             self._print_logins()
