@@ -32,11 +32,7 @@ from marketplace.models import (
     PledgeStatus,
 )
 from marketplace.payments import base as payments
-
-try:  # the payments engineer's service; until it lands, refunds are recorded as owed
-    from marketplace.payments.services import payment_refund
-except ImportError:  # pragma: no cover - depends on what is installed
-    payment_refund = None
+from marketplace.payments.services import payment_refund
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +89,7 @@ def _refund_after_commit(payment_ids: list[int], actor: User | None, reason: str
             except Exception:  # one failed refund must not stop the others
                 logger.exception("Refund of payment %s failed after a listing cancel", payment.pk)
 
-    if payment_refund is not None and payment_ids:
+    if payment_ids:
         transaction.on_commit(refund)
 
 
@@ -147,10 +143,7 @@ def listing_cancel(*, actor: User, listing: Listing, reason: str) -> Listing:
                 pledge__line__listing=listing, status=PaymentStatus.SUCCEEDED
             ).values_list("pk", "provider")
         )
-        automatic = payment_refund is not None
-        to_refund = [
-            pk for pk, provider in received if automatic and _refunds_automatically(provider)
-        ]
+        to_refund = [pk for pk, provider in received if _refunds_automatically(provider)]
         by_hand = [pk for pk, _provider in received if pk not in to_refund]
         old_status = listing.status
         listing.status = ListingStatus.CANCELLED

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Prefetch, Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -40,11 +39,7 @@ from marketplace.models import (
     Receipt,
 )
 from marketplace.payments import base as payments
-
-try:  # the payments engineer's service
-    from marketplace.payments.services import payment_start
-except ImportError:  # pragma: no cover - depends on what is installed
-    payment_start = None
+from marketplace.payments.services import payment_start
 
 PAGE_SIZE = 20
 
@@ -255,11 +250,7 @@ def _payable(pledge: Pledge) -> bool:
 
 
 def _start_payment(pledge: Pledge, provider_id: str) -> Payment:
-    """The payments service's ``payment_start``; until it lands, a bare created payment."""
-    if payment_start is not None:
-        return payment_start(pledge=pledge, provider_id=provider_id)
-    with transaction.atomic():
-        return Payment.objects.create(pledge=pledge, provider=provider_id, amount=pledge.quantity)
+    return payment_start(pledge=pledge, provider_id=provider_id)
 
 
 @require_http_methods(["GET", "POST"])
