@@ -281,12 +281,24 @@ def pledge_confirm(*, pledge: Pledge, actor: User | None = None, now=None) -> bo
     """
     now = now or timezone.now()
     with transaction.atomic():
-        line_id = Pledge.objects.values_list("line_id", flat=True).get(pk=pledge.pk)
-        listing_id = ListingLine.objects.values_list("listing_id", flat=True).get(pk=line_id)
-        listing = Listing.objects.select_for_update().get(pk=listing_id)
-        line = ListingLine.objects.select_for_update().get(pk=line_id)
-        pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
+        line_id, listing_id = Pledge.objects.values_list("line_id", "line__listing_id").get(
+            pk=pledge.pk
+        )
+        listing, line, pledge = lock_chain(listing_id, line_id, pledge.pk)
         return _confirm_locked(listing, line, pledge, now, actor=actor)
+
+
+def lock_chain(
+    listing_id: int, line_id: int, pledge_id: int
+) -> tuple[Listing, ListingLine, Pledge]:
+    """Lock and re-read a pledge with its line and listing, in the one lock order.
+
+    Call inside a transaction.
+    """
+    listing = Listing.objects.select_for_update().select_related("community").get(pk=listing_id)
+    line = ListingLine.objects.select_for_update().get(pk=line_id)
+    pledge = Pledge.objects.select_for_update().get(pk=pledge_id)
+    return listing, line, pledge
 
 
 def _confirm_locked(

@@ -78,7 +78,7 @@ def _refunds_automatically(provider_id: str) -> bool:
         provider = payments.get(provider_id)
     except KeyError:
         return False
-    return getattr(provider, "refunds_automatically", True)
+    return provider.refunds_automatically
 
 
 def _refund_after_commit(payment_ids: list[int], actor: User | None, reason: str) -> None:

@@ -39,7 +39,7 @@ from marketplace.payments.exceptions import (
     ProviderUnavailable,
     ReasonRequired,
 )
-from marketplace.services import _confirm_locked
+from marketplace.services import _confirm_locked, lock_chain
 
 logger = logging.getLogger(__name__)
 
@@ -79,9 +79,7 @@ def _lock_chain(payment_pk: int) -> tuple[Listing, ListingLine, Pledge, Payment]
     pledge_id, line_id, listing_id = Payment.objects.values_list(
         "pledge_id", "pledge__line_id", "pledge__line__listing_id"
     ).get(pk=payment_pk)
-    listing = Listing.objects.select_for_update().select_related("community").get(pk=listing_id)
-    line = ListingLine.objects.select_for_update().get(pk=line_id)
-    pledge = Pledge.objects.select_for_update().get(pk=pledge_id)
+    listing, line, pledge = lock_chain(listing_id, line_id, pledge_id)
     payment = Payment.objects.select_for_update().get(pk=payment_pk)
     return listing, line, pledge, payment
 

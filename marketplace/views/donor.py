@@ -249,10 +249,6 @@ def _payable(pledge: Pledge) -> bool:
     )
 
 
-def _start_payment(pledge: Pledge, provider_id: str) -> Payment:
-    return payment_start(pledge=pledge, provider_id=provider_id)
-
-
 @require_http_methods(["GET", "POST"])
 @login_required
 def pledge_pay(request: HttpRequest, pk: int) -> HttpResponse:
@@ -268,7 +264,7 @@ def pledge_pay(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             provider = payments.get(form.cleaned_data["provider"])
             try:
-                payment = _start_payment(pledge, provider.identifier)
+                payment = payment_start(pledge=pledge, provider_id=provider.identifier)
                 result = provider.start(payment, request=request)
             except LinliError as error:
                 form.add_error(None, str(error))
