@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts import audit
 from accounts.models import Membership, Organisation, Region, Station, User
 from accounts.money import money
+from marketplace import ledger, matching
 from marketplace.exceptions import (
     AlreadyClaimed,
     BelowMinimum,
@@ -36,6 +37,8 @@ from marketplace.models import (
     Listing,
     ListingLine,
     ListingStatus,
+    Match,
+    MatchStatus,
     Pledge,
     PledgeStatus,
 )
@@ -96,6 +99,7 @@ def listing_publish(
             for spec in lines
         ]
     )
+    ledger.escrow(listing)
     audit.record(actor=None, verb="listing.publish", target=listing, region=community)
     return listing
 
@@ -192,12 +196,14 @@ def claim_release(*, actor: User, claim: Claim, reason: str = "") -> Claim:
 
 
 def line_remaining(line: ListingLine, now=None) -> Decimal:
-    """What is still free on *line*: target − confirmed − unexpired reservations.
+    """What is still free on *line*: target − confirmed − unexpired reservations (pledges'
+    and their matches').
 
     Exact only under the line's row lock; a display figure otherwise.
     """
     reserved = Pledge.objects.filter(line=line).reserving(now).total()
-    return max(line.target - line.confirmed - reserved, Decimal(0))
+    matching = Match.objects.filter(line=line).reserving(now).total()
+    return max(line.target - line.confirmed - reserved - matching, Decimal(0))
 
 
 def pledge_create(
@@ -259,10 +265,11 @@ def pledge_create(
             region=listing.community,
             data={"line": line.pk, "quantity": str(quantity)},
         )
+        matching.matches_reserve(pledge=pledge, listing=listing, line=line, now=now)
     return pledge
 
 
-def _refresh_listing_status(listing: Listing) -> None:
+def refresh_listing_status(listing: Listing) -> None:
     """Open ⇄ fully pledged, from the lines' confirmed counters. Caller holds the locks."""
     full = all(line.confirmed >= line.target for line in listing.lines.all())
     if full and listing.status == ListingStatus.OPEN:
@@ -278,12 +285,17 @@ def pledge_confirm(*, pledge: Pledge, actor: User | None = None, now=None) -> bo
 
     A pledge confirmed after its reservation lapsed takes capacity again if there is
     still room. Returns False when there is none: the caller must refund. Idempotent.
+
+    Money is confirmed by its payment (``payments.services.payment_succeeded``, which
+    posts it to the ledger and confirms its matches), never here.
     """
     now = now or timezone.now()
     with transaction.atomic():
-        line_id, listing_id = Pledge.objects.values_list("line_id", "line__listing_id").get(
-            pk=pledge.pk
-        )
+        line_id, listing_id, kind = Pledge.objects.values_list(
+            "line_id", "line__listing_id", "line__kind"
+        ).get(pk=pledge.pk)
+        if kind == LineKind.MONEY:
+            raise ValueError("A money pledge is confirmed by its payment.")
         listing, line, pledge = lock_chain(listing_id, line_id, pledge.pk)
         return _confirm_locked(listing, line, pledge, now, actor=actor)
 
@@ -328,7 +340,7 @@ def _confirm_locked(
         region=listing.community,
         data={"quantity": str(pledge.quantity)},
     )
-    _refresh_listing_status(listing)
+    refresh_listing_status(listing)
     return True
 
 
@@ -345,15 +357,21 @@ def pledge_cancel(*, actor: User, pledge: Pledge) -> Pledge:
         pledge.status = PledgeStatus.CANCELLED
         pledge.ended_at = timezone.now()
         pledge.save(update_fields=["status", "ended_at"])
+        matching.matches_release(pledges=[pledge.pk], now=pledge.ended_at)
         audit.record(actor=actor, verb="pledge.cancel", target=pledge)
     return pledge
 
 
 def reservations_expire(*, now=None) -> int:
-    """Periodic tidy-up: mark lapsed pledges and claims expired (reads already ignore them)."""
+    """Periodic tidy-up: mark lapsed pledges, matches and claims ended (reads already ignore
+    them). A lapsed pledge whose money still arrives may take its match again if room is
+    left (see ``matching.matches_confirm``)."""
     now = now or timezone.now()
     pledges = Pledge.objects.filter(status=PledgeStatus.PENDING, expires_at__lte=now).update(
         status=PledgeStatus.EXPIRED, ended_at=now
+    )
+    Match.objects.filter(status=MatchStatus.RESERVED, expires_at__lte=now).update(
+        status=MatchStatus.RELEASED, ended_at=now
     )
     claims = Claim.objects.filter(status=ClaimStatus.ACTIVE, expires_at__lte=now).update(
         status=ClaimStatus.EXPIRED, ended_at=now

@@ -20,6 +20,7 @@ from accounts.errors import InvalidTransition, LinliError, NotPermitted
 from accounts.models import User
 from accounts.permissions import has_perm
 from accounts.roles import Perm
+from marketplace import matching
 from marketplace.models import (
     Claim,
     ClaimStatus,
@@ -131,6 +132,7 @@ def listing_cancel(*, actor: User, listing: Listing, reason: str) -> Listing:
         Pledge.objects.filter(pk__in=pending + [p.pk for p in confirmed_in_kind]).update(
             status=PledgeStatus.CANCELLED, ended_at=now
         )
+        matching.matches_release(pledges=pending, now=now)
         for line in lines:
             taken = sum((p.quantity for p in confirmed_in_kind if p.line_id == line.pk), 0)
             if taken:
@@ -198,5 +200,40 @@ def listing_extend_deadline(
             region=listing.community,
             reason=reason,
             data={"from": old.isoformat() if old else None, "to": deadline.isoformat()},
+        )
+    return listing
+
+
+def listing_delivered(*, actor: User, listing: Listing, note: str) -> Listing:
+    """Staff confirm that a fully pledged listing was delivered, so its money may be paid
+    out. (The station's delivery log, with its evidence, will call this.)
+
+    Raises:
+        NotPermitted: may not log deliveries or manage funds in the listing's area.
+        InvalidTransition: not fully pledged or in delivery.
+    """
+    from marketplace.funds import may_request_disbursement
+
+    if not may_request_disbursement(actor, listing):
+        raise NotPermitted()
+    note = (note or "").strip()
+    if not note:
+        raise ReasonRequired()
+    with transaction.atomic():
+        listing = Listing.objects.select_for_update().select_related("community").get(pk=listing.pk)
+        if listing.status == ListingStatus.DELIVERED:
+            return listing
+        if listing.status not in (ListingStatus.FULLY_PLEDGED, ListingStatus.IN_DELIVERY):
+            raise InvalidTransition(current=listing.get_status_display())
+        old = listing.status
+        listing.status = ListingStatus.DELIVERED
+        listing.save(update_fields=["status"])
+        audit.record(
+            actor=actor,
+            verb="listing.delivered",
+            target=listing,
+            region=listing.community,
+            reason=note,
+            data={"from": old},
         )
     return listing

@@ -769,3 +769,112 @@ def money_needed(wish: Wish) -> Decimal:
     return sum(
         (n.amount for n in wish.needs.all() if n.kind == NeedKind.MONEY and n.amount), Decimal(0)
     )
+
+
+# --- Express funding -------------------------------------------------------------------------
+
+
+def wish_express_pay(
+    *,
+    actor: User,
+    wish: Wish,
+    fund,
+    payee_name: str,
+    payee_account: str,
+    payment_reference: str,
+):
+    """Pay a published express wish from *fund* (a town reviewer, within its deadline):
+    the fund's free balance is checked under its lock, the payment is posted to the ledger,
+    and the wish is resolved, all in one transaction. Returns the fund grant.
+
+    Raises:
+        NotPermitted: may not review wishes here, or does not manage the fund.
+        NotExpress: the wish is not a published express wish (or was paid already).
+        InsufficientFunds, OutsideRegion, PayeeRequired, ReferenceRequired.
+    """
+    from marketplace.funds import NotExpress, fund_grant
+
+    _require(actor, Perm.WISH_REVIEW, wish)
+    with transaction.atomic():
+        wish = _lock(wish)
+        if wish.status != Status.PUBLISHED or wish.route != Route.EXPRESS:
+            raise NotExpress()
+        grant = fund_grant(
+            actor=actor,
+            fund=fund,
+            source=wish,
+            region=wish.community,
+            amount=wish.express_amount,
+            payee_name=payee_name,
+            payee_account=payee_account,
+            payment_reference=payment_reference,
+            memo=wish.reference,
+        )
+        _close(
+            wish,
+            Status.RESOLVED,
+            actor=actor,
+            reason="",
+            data={"grant": grant.pk, "fund": fund.pk, "amount": str(grant.amount)},
+        )
+    return grant
+
+
+def express_fallback_allowed(wish: Wish, listing, *, today=None) -> bool:
+    """A direct wish whose listing is still open past its deadline with nothing confirmed
+    and no donor holding it may move to express funding."""
+    from marketplace.models import ClaimStatus, ListingStatus, PledgeStatus
+
+    today = today or timezone.localdate()
+    return (
+        wish.status == Status.PUBLISHED
+        and wish.route == Route.DIRECT
+        and listing is not None
+        and listing.status == ListingStatus.OPEN
+        and listing.deadline is not None
+        and listing.deadline < today
+        and not listing.claims.filter(
+            status=ClaimStatus.ACTIVE, expires_at__gt=timezone.now()
+        ).exists()
+        and not listing.lines.filter(pledges__status=PledgeStatus.CONFIRMED).exists()
+    )
+
+
+def wish_express_fallback(*, actor: User, wish: Wish, amount: Decimal, reason: str) -> Wish:
+    """Nobody took up a direct wish by its deadline: withdraw its listing from donors
+    (pending pledges are cancelled) and route it to express funding, so nobody is forgotten.
+
+    Raises:
+        NotPermitted: may not review wishes here.
+        ReasonRequired: no reason given.
+        RouteDetailsMissing: no amount.
+        InvalidTransition: the wish's listing is not open past its deadline, or someone
+            has pledged or claimed it.
+    """
+    from accounts.errors import InvalidTransition
+    from marketplace.models import Listing
+    from marketplace.staff_services import listing_cancel
+
+    _require(actor, Perm.WISH_REVIEW, wish)
+    if not reason.strip():
+        raise ReasonRequired()
+    if not (amount and amount > 0):
+        raise RouteDetailsMissing(details=str(Wish._meta.get_field("express_amount").verbose_name))
+    with transaction.atomic():
+        wish = _lock(wish)
+        listing = Listing.objects.filter(source_id=wish.pk, kind="wish").first()
+        if not express_fallback_allowed(wish, listing):
+            raise InvalidTransition(current=wish.get_status_display())
+        listing_cancel(actor=actor, listing=listing, reason=reason)
+        wish.route = Route.EXPRESS
+        wish.express_amount = amount
+        wish.save(update_fields=["route", "express_amount"])
+        audit.record(
+            actor=actor,
+            verb="wish.express_fallback",
+            target=wish,
+            region=wish_region(wish),
+            reason=reason,
+            data={"listing": listing.pk, "amount": str(amount)},
+        )
+    return wish

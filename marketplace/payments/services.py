@@ -21,6 +21,7 @@ from accounts.errors import NotPermitted
 from accounts.models import AuditEvent, Region, User
 from accounts.permissions import has_perm
 from accounts.roles import Perm
+from marketplace import ledger, matching
 from marketplace.models import (
     LineKind,
     Listing,
@@ -31,6 +32,7 @@ from marketplace.models import (
     Pledge,
     PledgeStatus,
     Receipt,
+    TransactionKind,
 )
 from marketplace.payments import base
 from marketplace.payments.exceptions import (
@@ -39,7 +41,7 @@ from marketplace.payments.exceptions import (
     ProviderUnavailable,
     ReasonRequired,
 )
-from marketplace.services import _confirm_locked, lock_chain
+from marketplace.services import _confirm_locked, lock_chain, refresh_listing_status
 
 logger = logging.getLogger(__name__)
 
@@ -245,7 +247,12 @@ def payment_succeeded(
             reason_code = "not_open"
         elif not _confirm_locked(listing, line, pledge, now, actor=actor):
             reason_code = "late_no_room" if pledge.status in _LAPSABLE else "not_open"
+        _post_payment(payment, listing, pledge, honoured=not reason_code, actor=actor, now=now)
         if not reason_code:
+            if matching.matches_confirm(
+                pledge=pledge, listing=listing, line=line, now=now, actor=actor
+            ):
+                refresh_listing_status(listing)  # the match may have filled the line
             receipt = _receipt_issue(payment, now)
             audit.record(
                 actor=actor,
@@ -259,6 +266,7 @@ def payment_succeeded(
             pledge.status = PledgeStatus.REFUNDED
             pledge.ended_at = now
             pledge.save(update_fields=["status", "ended_at"])
+            matching.matches_release(pledges=[pledge.pk], now=now)
         audit.record(
             actor=None,
             verb="payment.refund_due",
@@ -272,6 +280,38 @@ def payment_succeeded(
             # reconciliation task queues the refund again.
             transaction.on_commit(lambda: refund_queue(payment.pk, reason_code), robust=True)
     return payment
+
+
+def _post_payment(
+    payment: Payment,
+    listing: Listing,
+    pledge: Pledge,
+    *,
+    honoured: bool,
+    actor: User | None,
+    now: datetime,
+) -> None:
+    """Post the money in: donors → the provider's clearing and, when the pledge is
+    honoured, on into the listing's escrow (one transaction). Money that cannot be
+    honoured waits in clearing until it is refunded."""
+    clearing = ledger.clearing(payment.provider)
+    legs = [
+        ledger.Leg(source=ledger.world(ledger.DONATIONS_IN), target=clearing, amount=payment.amount)
+    ]
+    if honoured:
+        legs.append(
+            ledger.Leg(source=clearing, target=ledger.escrow(listing), amount=payment.amount)
+        )
+    ledger.post(
+        kind=TransactionKind.PAYMENT,
+        legs=legs,
+        memo=pledge.reference,
+        actor=actor,
+        external_reference=payment.receipt_number or payment.external_id,
+        listing=listing,
+        pledge=pledge,
+        now=now,
+    )
 
 
 def system_reason(code: str) -> str:
@@ -352,10 +392,29 @@ def payment_refund(
         listing, line, pledge, payment = _lock_chain(payment.pk)
         if payment.status == PaymentStatus.REFUNDED:
             return payment
+        honoured = Receipt.objects.filter(payment=payment).exists()
         payment.status = PaymentStatus.REFUNDED
         payment.refunded_amount = payment.amount
         payment.refund_id = (refund_id or refund_reference)[:120]
         payment.save(update_fields=["status", "refunded_amount", "refund_id"])
+        ledger.post(
+            kind=TransactionKind.REFUND,
+            legs=[
+                ledger.Leg(
+                    source=ledger.escrow(listing)
+                    if honoured
+                    else ledger.clearing(payment.provider),
+                    target=ledger.world(ledger.REFUNDS),
+                    amount=payment.amount,
+                )
+            ],
+            memo=reason,
+            actor=actor,
+            external_reference=payment.refund_id,
+            listing=listing,
+            pledge=pledge,
+            now=now,
+        )
         audit.record(
             actor=actor,
             verb="payment.refund",
@@ -364,8 +423,11 @@ def payment_refund(
             reason=reason,
             data={"amount": str(amount), "refund": payment.refund_id},
         )
+        # Another honoured payment (one with its receipt) may still pay for the pledge.
         still_paid = (
-            Payment.objects.filter(pledge=pledge, status=PaymentStatus.SUCCEEDED)
+            Payment.objects.filter(
+                pledge=pledge, status=PaymentStatus.SUCCEEDED, receipt__isnull=False
+            )
             .exclude(pk=payment.pk)
             .exists()
         )
@@ -383,6 +445,9 @@ def _pledge_refunded(
     """
     if pledge.status == PledgeStatus.CONFIRMED:
         ListingLine.objects.filter(pk=line.pk).update(confirmed=F("confirmed") - pledge.quantity)
+        matching.matches_return(
+            pledge=pledge, listing=listing, line=line, now=now, actor=actor, reason=reason
+        )
         if listing.status == ListingStatus.FULLY_PLEDGED:
             listing.status = ListingStatus.OPEN
             listing.save(update_fields=["status"])

@@ -27,6 +27,8 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+from tests.marketplace.money import pay
+
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 DB_NAME = "linli_bench"
@@ -186,7 +188,7 @@ def pledge_tps(seconds: float = SECONDS) -> float:
                 pledge = services.pledge_create(
                     donor=donors[i % len(donors)], line=line, quantity=Decimal("10")
                 )
-                services.pledge_confirm(pledge=pledge)
+                pay(pledge)
                 counts[i] += 1
         finally:
             connections.close_all()

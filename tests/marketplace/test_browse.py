@@ -17,6 +17,7 @@ from marketplace import services
 from marketplace.models import Listing, ListingStatus
 from marketplace.services import LineSpec
 from tests.accounts.factories import OrganisationFactory, UserFactory
+from tests.marketplace.money import pay, settle
 
 
 @pytest.fixture
@@ -71,7 +72,7 @@ def give(listing: Listing, donor: User, amount: str, *, confirm: bool = True, **
     line = listing.lines.get(kind="money")
     pledge = services.pledge_create(donor=donor, line=line, quantity=Decimal(amount), **options)
     if confirm:
-        assert services.pledge_confirm(pledge=pledge)
+        pay(pledge)
     return pledge
 
 
@@ -407,7 +408,7 @@ def test_detail_of_a_wish_shows_its_public_steps(client, listing, site, english)
     """The wish's publication and the listing's own steps; never who acted or why."""
     for line in listing.lines.all():
         pledge = services.pledge_create(donor=UserFactory(), line=line, quantity=line.target)
-        services.pledge_confirm(pledge=pledge)
+        settle(pledge)
 
     response = client.get(reverse("marketplace:detail", args=[listing.reference]))
 

@@ -16,6 +16,7 @@ from accounts.roles import Role
 from marketplace import services
 from marketplace.models import Listing
 from tests.accounts.factories import OrganisationFactory, UserFactory
+from tests.marketplace.money import pay
 from tests.wishes.factories import make_wish
 from tests.wishes.test_privacy import assert_no_secrets
 from wishes.models import Status
@@ -69,7 +70,7 @@ def world(city, make_user, site):
         (member, {"organisation": company}),
     ]:
         pledge = services.pledge_create(donor=donor, line=money, quantity=Decimal("100"), **options)
-        services.pledge_confirm(pledge=pledge)
+        pay(pledge)
     services.pledge_create(
         donor=hidden, line=listings[0].lines.get(kind="goods"), quantity=1, anonymous=True
     )

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from marketplace import services
 from tests.accounts.factories import UserFactory
+from tests.marketplace.money import pay
 from tests.marketplace.test_browse import give, publish
 
 SOON = date(2099, 1, 1)
@@ -117,7 +118,7 @@ def test_detail_query_counts(client, city, listing, site, django_assert_num_quer
                     donor=donor, line=money, quantity=Decimal("50"), anonymous=n % 2 == 0
                 )
                 if n % 3:
-                    services.pledge_confirm(pledge=pledge)
+                    pay(pledge)
             services.claim_create(donor=donors[0], listing=other)
             give(other, donors[0], "100")
         for url, queries in urls:

@@ -18,7 +18,9 @@ from marketplace.exceptions import (
     WouldBeClipped,
 )
 from marketplace.models import ClaimStatus, Listing, ListingStatus, Pledge, PledgeStatus
+from marketplace.payments import services as payments
 from tests.accounts.factories import OrganisationFactory
+from tests.marketplace.money import settle
 
 
 @pytest.mark.django_db
@@ -119,8 +121,8 @@ def test_confirming_fills_the_line_and_the_listing(listing, make_user):
     donor = make_user()
     for line in listing.lines.all():
         pledge = services.pledge_create(donor=donor, line=line, quantity=line.target)
-        assert services.pledge_confirm(pledge=pledge) is True
-        assert services.pledge_confirm(pledge=pledge) is True  # idempotent
+        assert settle(pledge) is True
+        assert settle(pledge) is True  # idempotent
     listing.refresh_from_db()
     assert listing.status == ListingStatus.FULLY_PLEDGED
     for line in listing.lines.all():
@@ -129,15 +131,31 @@ def test_confirming_fills_the_line_and_the_listing(listing, make_user):
 
 @pytest.mark.django_db
 def test_a_late_payment_takes_room_again_or_asks_for_a_refund(money_line, make_user):
-    late = services.pledge_create(donor=make_user(), line=money_line, quantity=Decimal("800"))
-    Pledge.objects.filter(pk=late.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
-    assert services.pledge_confirm(pledge=late) is True  # room left: it re-reserves
-    later = services.pledge_create(donor=make_user(), line=money_line, quantity=Decimal("400"))
-    Pledge.objects.filter(pk=later.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    def started_then_lapsed(amount: str):
+        pledge = services.pledge_create(
+            donor=make_user(), line=money_line, quantity=Decimal(amount)
+        )
+        payment = payments.payment_start(pledge=pledge, provider_id="offline")
+        Pledge.objects.filter(pk=pledge.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+        return pledge, payment
+
+    late, late_payment = started_then_lapsed("800")
+    payments.payment_succeeded(payment=late_payment, receipt_number="B-1")
+    late.refresh_from_db()
+    assert late.status == PledgeStatus.CONFIRMED  # room left: it re-reserves
+    later, later_payment = started_then_lapsed("400")
     services.pledge_create(donor=make_user(), line=money_line, quantity=Decimal("400"))
-    assert services.pledge_confirm(pledge=later) is False  # the room went to someone else
+    payments.payment_succeeded(payment=later_payment, receipt_number="B-2")
     later.refresh_from_db()
-    assert later.status == PledgeStatus.PENDING  # the caller refunds it
+    assert later.status == PledgeStatus.REFUNDED  # the room went to someone else
+    assert payments.refunds_due().get().pledge == later  # its money waits for its refund
+
+
+@pytest.mark.django_db
+def test_money_is_confirmed_only_by_its_payment(money_line, make_user):
+    pledge = services.pledge_create(donor=make_user(), line=money_line, quantity=Decimal("100"))
+    with pytest.raises(ValueError):
+        services.pledge_confirm(pledge=pledge)
 
 
 @pytest.mark.django_db
