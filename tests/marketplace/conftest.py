@@ -3,7 +3,8 @@ from decimal import Decimal
 import pytest
 
 from accounts.roles import Role
-from marketplace.models import Listing
+from marketplace import funds
+from marketplace.models import Fund, FundOwner, Listing, TopUpKind
 from tests.wishes.factories import make_wish
 from wishes.models import Status
 from wishes.services import NeedLine
@@ -31,3 +32,24 @@ def listing(city, make_user) -> Listing:
 @pytest.fixture
 def money_line(listing):
     return listing.lines.get(kind="money")
+
+
+@pytest.fixture
+def city_admin(city, make_user):
+    return make_user(Role.CITY_ADMIN, city.city)
+
+
+@pytest.fixture
+def city_fund(city, city_admin) -> Fund:
+    """The city's special fund, holding ¥100,000."""
+    fund = funds.fund_create(
+        actor=city_admin, name="东莞市专项资金", owner=FundOwner.CITY, region=city.city
+    )
+    funds.fund_top_up(
+        actor=city_admin,
+        fund=fund,
+        kind=TopUpKind.APPROPRIATION,
+        amount=Decimal("100000"),
+        reference="东财〔2026〕1号",
+    )
+    return fund

@@ -22,12 +22,7 @@ from marketplace.models import (
 )
 from marketplace.payments import services as payments
 from tests.accounts.factories import OrganisationFactory
-from tests.marketplace.funds_fixtures import (  # noqa: F401
-    assert_ledger_consistent,
-    city_admin,
-    city_fund,
-    make_campaign,
-)
+from tests.marketplace.funds_helpers import assert_ledger_consistent, make_campaign
 from tests.marketplace.money import pay
 
 pytestmark = pytest.mark.django_db

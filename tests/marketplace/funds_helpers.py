@@ -1,16 +1,12 @@
-"""Fixtures of the funds, matching and ledger tests: a funded city fund and a campaign.
-
-Import them into a test module (``from tests.marketplace.funds_fixtures import *``).
-"""
+"""Helpers of the funds, matching and ledger tests (the ``city_admin`` and ``city_fund``
+fixtures are in ``conftest.py``)."""
 
 from datetime import timedelta
 from decimal import Decimal
 
-import pytest
 from django.db.models import Sum
 from django.utils import timezone
 
-from accounts.roles import Role
 from marketplace import funds
 from marketplace.models import (
     HOLDING_KINDS,
@@ -18,32 +14,9 @@ from marketplace.models import (
     Campaign,
     CampaignStatus,
     Fund,
-    FundOwner,
     LedgerLine,
     LedgerTransaction,
-    TopUpKind,
 )
-
-
-@pytest.fixture
-def city_admin(city, make_user):
-    return make_user(Role.CITY_ADMIN, city.city)
-
-
-@pytest.fixture
-def city_fund(city, city_admin) -> Fund:
-    """The city's special fund, holding ¥100,000."""
-    fund = funds.fund_create(
-        actor=city_admin, name="东莞市专项资金", owner=FundOwner.CITY, region=city.city
-    )
-    funds.fund_top_up(
-        actor=city_admin,
-        fund=fund,
-        kind=TopUpKind.APPROPRIATION,
-        amount=Decimal("100000"),
-        reference="东财〔2026〕1号",
-    )
-    return fund
 
 
 def make_campaign(fund: Fund, actor, *, start: bool = True, **rules) -> Campaign:
