@@ -212,6 +212,7 @@ def workspace(request: HttpRequest) -> HttpResponse:
             "regions": regions,
             "assignments": list(selectors.user_role_assignments(request.user)),
             "can_audit": has_perm_anywhere(request.user, Perm.AUDIT_VIEW),
+            "can_manage_funds": has_perm_anywhere(request.user, Perm.FUND_MANAGE),
         },
     )
 

@@ -11,6 +11,7 @@ payment → campaign → fund.
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from secrets import token_hex
 
 from django.db import transaction
 from django.db.models import F, Q, QuerySet, Sum
@@ -65,6 +66,22 @@ class InsufficientFunds(Conflict):
     code = "insufficient_funds"
     message = _(
         "The fund has only %(available)s free (after what it has promised). Nothing was changed."
+    )
+
+
+class PoolBelowSpent(InsufficientFunds):
+    code = "pool_below_spent"
+    message = _(
+        "The pool cannot be smaller than what the campaign has already matched and reserved "
+        "(%(spent)s)."
+    )
+
+
+class EscrowInsufficient(InsufficientFunds):
+    code = "escrow_insufficient"
+    message = _(
+        "The listing's escrow holds only %(available)s beyond payouts already requested. "
+        "Nothing was changed."
     )
 
 
@@ -207,9 +224,10 @@ def fund_create(
         NotPermitted: the actor may not open a fund there.
     """
     public = owner in (FundOwner.CITY, FundOwner.TOWN, FundOwner.CHARITY_FEDERATION)
-    allowed = has_perm(actor, Perm.FUND_MANAGE, region) if public else False
-    if not allowed and organisation is not None:
-        allowed = _org_admin(actor, organisation.pk)
+    if public:
+        allowed = has_perm(actor, Perm.FUND_MANAGE, region)
+    else:
+        allowed = organisation is not None and _org_admin(actor, organisation.pk)
     if not allowed:
         raise NotPermitted()
     with transaction.atomic():
@@ -554,7 +572,8 @@ def campaign_create(*, actor: User, fund: Fund, rules: CampaignRules, slug: str 
     """
     _require_fund(actor, fund)
     _check_rules(rules, fund)
-    slug = slugify(slug or rules.name)[:60] or f"campaign-{timezone.now():%Y%m%d%H%M%S}"
+    # A Chinese name slugifies to nothing: the fallback must differ within one second too.
+    slug = slugify(slug or rules.name)[:60] or f"campaign-{timezone.now():%Y%m%d}-{token_hex(4)}"
     with transaction.atomic():
         if Campaign.objects.filter(slug=slug).exists():
             raise SlugTaken()
@@ -579,7 +598,7 @@ def campaign_update(
 
     Raises:
         NotPermitted, InvalidTransition (active or closed), TiersInvalid, AmountInvalid,
-        OutsideRegion, InsufficientFunds (pool below what is spent or promised).
+        OutsideRegion, PoolBelowSpent (pool below what is matched or reserved).
     """
     _require_fund(actor, campaign.fund)
     _check_rules(rules, campaign.fund)
@@ -591,7 +610,7 @@ def campaign_update(
             raise InvalidTransition(current=campaign.get_status_display())
         spent = campaign.matched + matching.pool_reserved(campaign, timezone.now())
         if money(rules.pool_cap) < spent:
-            raise InsufficientFunds(available=f"¥{spent:,.2f}")
+            raise PoolBelowSpent(spent=f"¥{spent:,.2f}")
         before = {"pool": str(campaign.pool_cap), "tiers": campaign.tiers}
         for field, value in _rule_fields(rules).items():
             setattr(campaign, field, value)
@@ -636,7 +655,8 @@ def hours_match_post(
 ) -> Decimal:
     """A sponsor pays its hour rate for volunteer hours a station verified on *listing*:
     fund → the listing's escrow, within the pool and the fund's free balance. Returns the
-    amount posted (0 when the campaign pays no hour rate, is not active, or is spent).
+    amount posted (0 when the campaign pays no hour rate, is not active and running now,
+    does not cover the listing, or is spent).
 
     Called by the station's hour verification, inside its transaction.
     """
@@ -648,8 +668,13 @@ def hours_match_post(
         locked, funds = matching._lock([campaign.pk])
         campaign = locked[0]
         fund = funds[campaign.fund_id]
-        if campaign.status != CampaignStatus.ACTIVE or not listing.community.path.startswith(
-            campaign.region.path
+        if (
+            campaign.status != CampaignStatus.ACTIVE
+            or campaign.starts_at > now
+            or (campaign.ends_at is not None and campaign.ends_at <= now)
+            or not listing.community.path.startswith(campaign.region.path)
+            or (campaign.categories and listing.category not in campaign.categories)
+            or (campaign.listing_kinds and listing.kind not in campaign.listing_kinds)
         ):
             return ZERO
         pool = campaign.pool_cap - campaign.matched - matching.pool_reserved(campaign, now)
@@ -746,7 +771,7 @@ def disbursement_request(
             raise NotDisbursable()
         free = escrow_free(listing)
         if free < amount:
-            raise InsufficientFunds(available=f"¥{free:,.2f}")
+            raise EscrowInsufficient(available=f"¥{free:,.2f}")
         disbursement = Disbursement.objects.create(
             listing=listing,
             amount=amount,
@@ -793,7 +818,7 @@ def disbursement_approve(
             raise NotDisbursable()
         escrow = ledger.escrow(listing)
         if escrow.balance < disbursement.amount:
-            raise InsufficientFunds(available=f"¥{escrow.balance:,.2f}")
+            raise EscrowInsufficient(available=f"¥{escrow.balance:,.2f}")
         entry = ledger.post(
             kind=TransactionKind.DISBURSEMENT,
             legs=[

@@ -328,13 +328,18 @@ def matches_confirm(
     """Confirm the pledge's matches with its payment: post fund → escrow for each.
 
     A reservation that lapsed before the money came is worked out again against what is
-    left now (it may shrink or vanish). Caller holds listing → line → pledge (→ payment)
-    and has just confirmed the pledge. Returns the total matched.
+    left now, by the rules and every limit (it may shrink or vanish), whether or not the
+    tidy-up has marked it released meanwhile: a pledge being confirmed had its matches
+    released only by lapsing (cancelling, refunding or a cancelled listing end the pledge
+    for good). Caller holds listing → line → pledge (→ payment) and has just confirmed
+    the pledge. Returns the total matched.
     """
     from marketplace.services import line_remaining
 
     reserved = list(
-        Match.objects.filter(pledge=pledge, status=MatchStatus.RESERVED).order_by("campaign_id")
+        Match.objects.filter(
+            pledge=pledge, status__in=[MatchStatus.RESERVED, MatchStatus.RELEASED]
+        ).order_by("campaign_id")
     )
     if not reserved:
         return ZERO
@@ -346,13 +351,18 @@ def matches_confirm(
         campaign = by_pk[match.campaign_id]
         fund = funds[campaign.fund_id]
         amount = match.amount
-        if match.expires_at <= now:
-            # The reservation lapsed: it holds nothing, so ask again what is left.
+        if match.expires_at <= now or match.status == MatchStatus.RELEASED:
+            # The reservation lapsed: it holds nothing, so ask again what is left, and what
+            # the tiers give now on top of what the donor holds (a later pledge may have
+            # taken the first tier while this one had lapsed).
             line.refresh_from_db(fields=["confirmed"])
             limit = room(
                 campaign, fund, donor=pledge.donor, listing=listing, now=now, exclude=match
             )
-            amount = min(amount, limit.smallest(), line_remaining(line, now)).quantize(
+            by_rules = tier_match(
+                campaign.tiers, _prior(campaign, pledge.donor, now, exclude=match), match.pledged
+            )
+            amount = min(amount, by_rules, limit.smallest(), line_remaining(line, now)).quantize(
                 CENT, rounding=ROUND_DOWN
             )
         if amount <= 0:
@@ -424,7 +434,7 @@ def matches_return(
         ledger.post(
             kind=TransactionKind.MATCH_RETURN,
             legs=[ledger.Leg(source=escrow, target=fund.account, amount=match.amount)],
-            memo=reason,
+            memo=campaign.name,  # the reason is in the audit trail, not the public ledger
             actor=actor,
             listing=listing,
             pledge=pledge,

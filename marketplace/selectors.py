@@ -124,6 +124,7 @@ def public_listings(filters: ListingFilters, *, now: datetime | None = None) -> 
             "published_at",
             "community__name",
             "community__name_en",
+            "community__path",  # campaigns match by region
             "community__parent__name",
             "community__parent__name_en",
         )

@@ -100,6 +100,15 @@ MATRIX: dict[str, str] = {
     # Marketplace: the public, donors, staff, and the payment provider
     "marketplace:list": PUBLIC,
     "marketplace:detail": PUBLIC,
+    # The open ledger (阳光账本) and its downloads
+    "marketplace:ledger": PUBLIC,
+    "marketplace:ledger_download": PUBLIC,
+    "marketplace:ledger_fund": PUBLIC,
+    "marketplace:ledger_fund_download": PUBLIC,
+    "marketplace:campaign_page": PUBLIC,
+    "marketplace:campaign_download": PUBLIC,
+    "marketplace:listing_ledger": PUBLIC,
+    "marketplace:listing_ledger_download": PUBLIC,
     "payments:stripe_webhook": PUBLIC,  # POST only; only a valid Stripe signature acts
     "marketplace:claim": SIGNED_IN,
     "marketplace:pledge": SIGNED_IN,
@@ -114,6 +123,25 @@ MATRIX: dict[str, str] = {
     "marketplace:staff_cancel": SCOPED,
     "marketplace:staff_extend": SCOPED,
     "marketplace:staff_offline_confirm": SCOPED,
+    # Funds, matching campaigns and counterparts (fund managers; organisations' admins)
+    "marketplace:funds": SCOPED,
+    "marketplace:fund_create": SCOPED,
+    "marketplace:counterparts": SCOPED,
+    "marketplace:fund": SCOPED,
+    "marketplace:fund_top_up": SCOPED,
+    "marketplace:fund_allocate": SCOPED,
+    "marketplace:campaign_create": SCOPED,
+    "marketplace:campaign": SCOPED,
+    "marketplace:campaign_edit": SCOPED,
+    "marketplace:campaign_move": SCOPED,
+    # Payouts from listings, confirmed delivery, express funding of wishes
+    "marketplace:disbursement_request": SCOPED,
+    "marketplace:staff_delivered": SCOPED,
+    "marketplace:disbursements": SCOPED,
+    "marketplace:disbursement_approve": SCOPED,
+    "marketplace:disbursement_reject": SCOPED,
+    "wishes:express_pay": SCOPED,
+    "wishes:express_fallback": SCOPED,
 }
 STAFF_PREFIXES = ("admin/", "cms/admin/")
 
@@ -193,6 +221,78 @@ def world(city, make_user, superuser):
         "city_admin": make_user(Role.CITY_ADMIN, city.city),
         "membership": organisation.memberships.get(user=member),
         **_wish_world(city, make_user),
+        **_funds_world(city, make_user),
+    }
+
+
+def _funds_world(city, make_user) -> dict[str, Any]:
+    """The city fund, the north town's fund and a draft campaign on it."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from marketplace import funds
+
+    admin = make_user(Role.CITY_ADMIN, city.city, email="funds.admin@example.org")
+    north = make_user(Role.TOWN_REVIEWER, city.north, email="funds.north@example.org")
+    south = make_user(Role.TOWN_REVIEWER, city.south, email="funds.south@example.org")
+    city_fund = funds.fund_create(actor=admin, name="市专项资金", owner="city", region=city.city)
+    funds.fund_top_up(
+        actor=admin, fund=city_fund, kind="appropriation", amount=Decimal("50000"), reference="拨-1"
+    )
+    north_fund = funds.fund_create(
+        actor=admin,
+        name="北城街道资金",
+        owner="town",
+        region=city.north,
+        counterpart_ratio=Decimal("1.00"),
+    )
+    campaign = funds.campaign_create(
+        actor=north,
+        fund=north_fund,
+        rules=funds.CampaignRules(
+            name="北城配捐",
+            tiers=[{"up_to": None, "ratio": "1.00"}],
+            pool_cap=Decimal("1000"),
+            region=city.north,
+            starts_at=timezone.now() - timedelta(hours=1),
+        ),
+        slug="north-match",
+    )
+    from marketplace import services as market
+    from marketplace.services import LineSpec
+    from tests.marketplace.money import pay
+
+    payout_staff = make_user(Role.STATION_STAFF, city.north_a, email="payout.staff@example.org")
+    project = market.listing_publish(
+        source=north_fund,  # any row will do as a stand-in project
+        kind="project",
+        title="小区健身角",
+        story="为小区添置健身器材。",
+        category="public_facility",
+        community=city.north_a,
+        lines=[LineSpec(kind="money", target=Decimal("3000"))],
+    )
+    pay(market.pledge_create(donor=admin, line=project.lines.get(), quantity=Decimal("500")))
+    payout = funds.disbursement_request(
+        actor=payout_staff,
+        listing=project,
+        amount=Decimal("100"),
+        payee_kind="supplier",
+        payee_name="某器材公司",
+        stage="第一期",
+    )
+    return {
+        "payout_staff": payout_staff,
+        "project": project,
+        "payout": payout,
+        "funds_admin": admin,
+        "funds_north": north,
+        "funds_south": south,
+        "city_fund": city_fund,
+        "north_fund": north_fund,
+        "campaign": campaign,
     }
 
 
@@ -349,6 +449,97 @@ def scoped_cases(w) -> list[Case]:
         ),
         *wish_cases(w),
         *market_cases(w),
+        *funds_cases(w),
+    ]
+
+
+def funds_cases(w) -> list[Case]:
+    admin, north, south = w["funds_admin"], w["funds_north"], w["funds_south"]
+    town, campaign = w["north_fund"], w["campaign"]
+    return [
+        Case("marketplace:funds", {}, allowed=north, wrong=w["north_staff"]),
+        Case("marketplace:fund_create", {}, allowed=admin, wrong=w["supervisor"]),
+        Case("marketplace:counterparts", {}, allowed=north, wrong=w["org_admin"]),
+        Case("marketplace:fund", {"pk": town.pk}, allowed=north, wrong=south),
+        Case(
+            "marketplace:fund_top_up",
+            {"pk": town.pk},
+            allowed=north,
+            wrong=south,
+            method="post",
+            ok=302,
+            data={"kind": "counterpart", "amount": "1000", "reference": "配-1"},
+        ),
+        Case(
+            "marketplace:fund_allocate",
+            {"pk": w["city_fund"].pk},
+            allowed=admin,
+            wrong=north,
+            method="post",
+            ok=302,
+            data={"target": town.pk, "amount": "2000", "reference": "划-1"},
+        ),
+        Case("marketplace:campaign_create", {"pk": town.pk}, allowed=north, wrong=south),
+        Case("marketplace:campaign", {"pk": campaign.pk}, allowed=north, wrong=south),
+        Case("marketplace:campaign_edit", {"pk": campaign.pk}, allowed=north, wrong=south),
+        Case(
+            "marketplace:disbursement_request",
+            {"pk": w["project"].pk},
+            allowed=w["payout_staff"],
+            wrong=w["south_staff"],
+            method="post",
+            ok=400,
+        ),
+        Case(
+            "marketplace:staff_delivered",
+            {"pk": w["project"].pk},
+            allowed=w["payout_staff"],
+            wrong=w["south_staff"],
+            method="post",
+            ok=400,
+        ),
+        Case("marketplace:disbursements", {}, allowed=north, wrong=w["north_staff"]),
+        Case(
+            "marketplace:disbursement_approve",
+            {"pk": w["payout"].pk},
+            allowed=north,
+            wrong=south,
+            method="post",
+            ok=400,
+        ),
+        Case(
+            "marketplace:disbursement_reject",
+            {"pk": w["payout"].pk},
+            allowed=north,
+            wrong=south,
+            method="post",
+            ok=400,
+        ),
+        Case(
+            "wishes:express_pay",
+            {"pk": w["shown"].pk},
+            allowed=w["wish_reviewer"],
+            wrong=w["south_reviewer"],
+            method="post",
+            ok=400,
+        ),
+        Case(
+            "wishes:express_fallback",
+            {"pk": w["shown"].pk},
+            allowed=w["wish_reviewer"],
+            wrong=w["south_reviewer"],
+            method="post",
+            ok=400,
+        ),
+        Case(
+            "marketplace:campaign_move",
+            {"pk": campaign.pk},
+            allowed=north,
+            wrong=south,
+            method="post",
+            ok=302,
+            data={"to": "active"},
+        ),
     ]
 
 

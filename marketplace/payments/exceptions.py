@@ -30,6 +30,13 @@ class NotRefundable(Conflict):
     message = _("Only money that has been received can be refunded.")
 
 
+class AlreadyPaidOut(Conflict):
+    code = "already_paid_out"
+    message = _(
+        "This money has already been paid out for the need, so it cannot be refunded from it."
+    )
+
+
 class ProviderError(LinliError):
     """The provider refused or could not be reached; nothing changed on our side."""
 

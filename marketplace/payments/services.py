@@ -27,6 +27,8 @@ from marketplace.models import (
     Listing,
     ListingLine,
     ListingStatus,
+    Match,
+    MatchStatus,
     Payment,
     PaymentStatus,
     Pledge,
@@ -36,6 +38,7 @@ from marketplace.models import (
 )
 from marketplace.payments import base
 from marketplace.payments.exceptions import (
+    AlreadyPaidOut,
     NotPayable,
     NotRefundable,
     ProviderUnavailable,
@@ -369,6 +372,7 @@ def payment_refund(
         ReasonRequired: *reason* is empty.
         NotPermitted: *actor* lacks Perm.FUND_MANAGE there.
         NotRefundable: the payment has not succeeded.
+        AlreadyPaidOut: the money was paid out of the listing's escrow already.
         ProviderError: the provider refused or could not be reached (nothing changed).
 
     Calls the provider before locking (its idempotency key makes a repeat harmless), then
@@ -387,6 +391,16 @@ def payment_refund(
     if payment.status != PaymentStatus.SUCCEEDED:
         raise NotRefundable()
     amount = payment.amount - payment.refunded_amount
+    # Money already paid out of the listing's escrow cannot be given back: refuse before
+    # the provider moves any money (re-checked under the locks by the ledger).
+    if Receipt.objects.filter(payment=payment).exists():
+        listing = Listing.objects.get(lines__pledges__payments=payment)
+        # The matches the pledge drew go back to their funds out of the same escrow.
+        drawn = Match.objects.filter(
+            pledge_id=payment.pledge_id, status=MatchStatus.CONFIRMED
+        ).total()
+        if ledger.escrow(listing).balance < amount + drawn:
+            raise AlreadyPaidOut()
     refund_id = base.get(payment.provider).refund(payment, amount=amount, reason=reason)
     with transaction.atomic():
         listing, line, pledge, payment = _lock_chain(payment.pk)
@@ -408,7 +422,7 @@ def payment_refund(
                     amount=payment.amount,
                 )
             ],
-            memo=reason,
+            memo=pledge.reference,  # the reason is in the audit trail, not the public ledger
             actor=actor,
             external_reference=payment.refund_id,
             listing=listing,

@@ -32,6 +32,7 @@ from marketplace.models import (
     LineKind,
     Listing,
     ListingLine,
+    Match,
     Payment,
     PaymentStatus,
     Pledge,
@@ -233,6 +234,16 @@ def pledge(request: HttpRequest, reference: str) -> HttpResponse:
             % {"amount": amount_label(data["line"].kind, made.quantity)},
         )
     if data["line"].kind == LineKind.MONEY:
+        for match in Match.objects.filter(pledge=made).select_related("campaign"):
+            messages.success(
+                request,
+                _("%(campaign)s adds %(amount)s to your gift if you pay by %(time)s.")
+                % {
+                    "campaign": match.campaign.name,
+                    "amount": format_cny(match.amount),
+                    "time": timezone.localtime(match.expires_at).strftime("%H:%M"),
+                },
+            )
         return redirect("marketplace:pledge_pay", pk=made.pk)
     messages.success(
         request,
@@ -304,6 +315,9 @@ def pledge_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "status": _display_status(pledge, now),
             "amount": amount_label(pledge.line.kind, pledge.quantity),
             "payments": list(pledge.payments.select_related("receipt").order_by("created_at")),
+            "matches": list(
+                pledge.matches.select_related("campaign").order_by("campaign__name", "pk")
+            ),
             "payable": _payable(pledge),
         },
     )

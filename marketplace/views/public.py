@@ -8,13 +8,14 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from marketplace import selectors
+from marketplace import selectors, selectors_ledger, selectors_matching
 from marketplace.forms import ListingFilterForm
-from marketplace.models import Listing, ListingStatus
+from marketplace.models import LineKind, Listing, ListingStatus
 from wishes.models import Category, Urgency
 
 PAGE_SIZE = 20
@@ -60,6 +61,7 @@ def listing_list(request: HttpRequest) -> HttpResponse:
         _label(listing)
         for line in listing.lines.all():
             line.percent = selectors.line_percent(line)
+    _match_remaining(list(page))
     template = (
         "marketplace/public/includes/results.html"
         if request.htmx
@@ -73,6 +75,29 @@ def listing_list(request: HttpRequest) -> HttpResponse:
     # The same URL answers a whole page or its results: caches must keep them apart.
     patch_vary_headers(response, ("HX-Request",))
     return response
+
+
+def _match_remaining(listings: list[Listing]) -> None:
+    """Set each open listing's ``matching`` (what a pledge to its money would get now):
+    the active campaigns are read once for the whole page, whatever its length."""
+    now = timezone.now()
+    room = {
+        listing.pk
+        for listing in listings
+        if listing.status == ListingStatus.OPEN
+        and any(
+            line.kind == LineKind.MONEY and line.confirmed < line.target
+            for line in listing.lines.all()
+        )
+    }
+    campaigns = selectors_matching.active_campaigns(now) if room else []
+    held = selectors_matching.matched_on_listings(sorted(room), campaigns, now)
+    for listing in listings:
+        listing.matching = (
+            selectors_matching.listing_matching(listing, campaigns, held)
+            if listing.pk in room
+            else selectors_matching.Matching()
+        )
 
 
 def _url_or_none(name: str, *args) -> str | None:
@@ -90,6 +115,12 @@ def listing_detail(request: HttpRequest, reference: str) -> HttpResponse:
     listing = page.listing
     _label(listing)
     is_open = listing.status == ListingStatus.OPEN
+    matching = selectors_matching.Matching()
+    if is_open and any(line.kind == LineKind.MONEY and line.remaining > 0 for line in page.lines):
+        now = timezone.now()
+        campaigns = selectors_matching.active_campaigns(now)
+        held = selectors_matching.matched_on_listings([listing.pk], campaigns, now)
+        matching = selectors_matching.listing_matching(listing, campaigns, held)
     return render(
         request,
         "marketplace/public/detail.html",
@@ -108,6 +139,8 @@ def listing_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "pledge_url": _url_or_none("marketplace:pledge", listing.reference)
             if is_open
             else None,
+            "matching": matching,
+            "money": selectors_ledger.listing_money(listing),
         },
     )
 

@@ -35,6 +35,7 @@ from marketplace.models import (
 )
 from marketplace.payments.offline import IDENTIFIER as OFFLINE_PROVIDER
 from marketplace.payments.offline import offline_confirm
+from marketplace.views import listing_money
 from marketplace.views.donor import _display_status, _lines, amount_label
 
 PAGE_SIZE = 25
@@ -174,6 +175,7 @@ def _detail(
             )
             if manage
             else None,
+            **listing_money.context(user, listing, bound),
         },
         status=status,
     )

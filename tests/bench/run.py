@@ -7,8 +7,11 @@ and then 100× listings, and prints:
 
 - listing-page throughput ÷ a bare Django view's (``/livez``) on the same server;
 - listing-page throughput at 100× data ÷ at 1×;
-- pledge transactions per second (create + confirm, through the services) ÷ ``pgbench -N``
-  transactions per second on the same database with the same number of clients.
+- pledge transactions per second (create + pay, through the services) ÷ ``pgbench -N``
+  transactions per second on the same database with the same number of clients, all on one
+  line and spread over a line per client;
+- spread pledges all matched from one shared pool ÷ the same without matching (the cost of
+  the pool's row locks).
 
 Ratios, not absolute numbers, are the result: they travel between machines. Every phase is
 bounded in time; the whole run takes about two minutes. Traffic goes to 127.0.0.1 only.
@@ -163,33 +166,47 @@ def throughput(path: str, seconds: float = SECONDS) -> float:
     return sum(counts) / (time.monotonic() - started)
 
 
-def pledge_tps(seconds: float = SECONDS) -> float:
-    """Pledge + confirm transactions per second through the services, CLIENTS threads."""
+def _bench_lines(count: int):
+    """*count* money lines of the bench listings, each given room for the whole run."""
+    from marketplace.models import ListingLine
+
+    lines = list(
+        ListingLine.objects.filter(kind="money", listing__reference__startswith="LB-").order_by(
+            "pk"
+        )[:count]
+    )
+    ListingLine.objects.filter(pk__in=[line.pk for line in lines]).update(
+        target=Decimal("9999999999"), confirmed=0
+    )
+    for line in lines:
+        line.refresh_from_db()
+    return lines
+
+
+def pledge_tps(*, spread: bool, seconds: float = SECONDS) -> float:
+    """Pledge + payment transactions per second through the services, CLIENTS threads: all on
+    one line, or each client on a line of its own (*spread*)."""
     from django.db import connections
 
     from accounts.models import User
     from marketplace import services
-    from marketplace.models import ListingLine
 
-    line = (
-        ListingLine.objects.filter(kind="money", listing__reference__startswith="LB-")
-        .order_by("pk")
-        .first()
-    )
-    ListingLine.objects.filter(pk=line.pk).update(target=Decimal("9999999999"), confirmed=0)
-    line.refresh_from_db()
-    donors = list(User.objects.order_by("pk")[:CLIENTS])
+    lines = _bench_lines(CLIENTS if spread else 1)
+    donors = list(User.objects.order_by("pk")[: CLIENTS * 5])
     stop = time.monotonic() + seconds
     counts = [0] * CLIENTS
 
     def worker(i: int) -> None:
+        line = lines[i % len(lines)]
+        n = 0
         try:
             while time.monotonic() < stop:
                 pledge = services.pledge_create(
-                    donor=donors[i % len(donors)], line=line, quantity=Decimal("10")
+                    donor=donors[(i + n * CLIENTS) % len(donors)], line=line, quantity=Decimal("10")
                 )
                 pay(pledge)
                 counts[i] += 1
+                n += 1
         finally:
             connections.close_all()
 
@@ -200,6 +217,40 @@ def pledge_tps(seconds: float = SECONDS) -> float:
     for t in threads:
         t.join()
     return sum(counts) / (time.monotonic() - started)
+
+
+def matching_on(enabled: bool) -> None:
+    """Pause every campaign; with *enabled*, start one 1:1 campaign whose pool and fund
+    cover the whole run, so every pledge draws on that one pool."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import Region, User
+    from marketplace import funds
+    from marketplace.models import Campaign, CampaignStatus
+
+    Campaign.objects.exclude(status=CampaignStatus.CLOSED).update(status=CampaignStatus.PAUSED)
+    if not enabled:
+        return
+    admin = User.objects.filter(is_superuser=True).first()
+    city = Region.objects.filter(parent__isnull=True).first()
+    fund = funds.fund_create(actor=admin, name="Bench matching fund", owner="city", region=city)
+    funds.fund_top_up(
+        actor=admin, fund=fund, kind="appropriation", amount=Decimal("90000000"), reference="bench"
+    )
+    campaign = funds.campaign_create(
+        actor=admin,
+        fund=fund,
+        rules=funds.CampaignRules(
+            name="Bench 1:1",
+            tiers=[{"up_to": None, "ratio": "1.00"}],
+            pool_cap=Decimal("90000000"),
+            region=city,
+            starts_at=timezone.now() - timedelta(minutes=1),
+        ),
+    )
+    funds.campaign_move(actor=admin, campaign=campaign, to=CampaignStatus.ACTIVE)
 
 
 def pgbench_tps(seconds: float = SECONDS) -> float:
@@ -264,17 +315,25 @@ def main() -> None:
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-    pledges = pledge_tps()
+    matching_on(False)
+    pledges = pledge_tps(spread=False)
+    spread = pledge_tps(spread=True)
+    matching_on(True)
+    matched = pledge_tps(spread=True)
     pgbench = pgbench_tps()
     print(f"bare Django view (/livez):             {bare:8.1f} req/s")
     print(f"listing page, 1x  ({BASE_LISTINGS} listings):     {at_1x:8.1f} req/s")
     print(f"listing page, 100x ({BASE_LISTINGS * 100} listings):  {at_100x:8.1f} req/s")
-    print(f"pledge + confirm (services):          {pledges:8.1f} tx/s")
+    print(f"pledge + payment, one line:           {pledges:8.1f} tx/s")
+    print(f"pledge + payment, a line per client:  {spread:8.1f} tx/s")
+    print(f"  the same, all matched from one pool: {matched:8.1f} tx/s")
     print(f"pgbench -N (same database):           {pgbench:8.1f} tx/s")
     print("Ratios (measured in this run):")
     print(f"  listing page / bare view      = {at_1x / bare:.3f}")
     print(f"  listing page 100x / 1x        = {at_100x / at_1x:.3f}")
     print(f"  pledge tx/s / pgbench -N tx/s = {pledges / pgbench:.3f}")
+    print(f"  spread pledges / pgbench -N   = {spread / pgbench:.3f}")
+    print(f"  matched / unmatched (spread)  = {matched / spread:.3f}")
 
 
 if __name__ == "__main__":

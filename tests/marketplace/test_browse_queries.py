@@ -71,18 +71,18 @@ def test_list_query_counts(client, city, site, django_assert_num_queries):
         if grow:
             _grow(city)
         # regions, count, page of listings (community, town, supporters, claim and money
-        # annotated), their lines + frame 3
-        with django_assert_num_queries(7):
+        # annotated), their lines, the active matching campaigns + frame 3
+        with django_assert_num_queries(8):
             response = client.get(url)
         assert response.status_code == 200 and len(response.context["page"]) > 0
-        with django_assert_num_queries(7):
+        with django_assert_num_queries(8):
             response = client.get(url, filters)
         assert response.status_code == 200 and len(response.context["page"]) > 0
         # nothing found: no page to read
         with django_assert_num_queries(5):
             assert client.get(url, {"q": "不存在的词"}).status_code == 200
         # htmx: the results only, no frame
-        with django_assert_num_queries(4):
+        with django_assert_num_queries(5):
             response = client.get(url, filters, headers={"HX-Request": "true"})
         assert response.status_code == 200
 
@@ -94,7 +94,7 @@ def test_list_query_count_signed_in(client, city, site, django_assert_num_querie
     url = reverse("marketplace:list")
     client.get(url)
     # session, user + the anonymous count
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         assert client.get(url).status_code == 200
 
 
@@ -103,8 +103,8 @@ def test_detail_query_counts(client, city, listing, site, django_assert_num_quer
     """A wish's listing: its publication step costs one query more than a project's."""
     other = publish(city.north_b, kind="project", money="500")
     urls = [
-        (reverse("marketplace:detail", args=[listing.reference]), 8),
-        (reverse("marketplace:detail", args=[other.reference]), 7),
+        (reverse("marketplace:detail", args=[listing.reference]), 11),
+        (reverse("marketplace:detail", args=[other.reference]), 10),
     ]
     for url, _ in urls:
         client.get(url)
@@ -123,6 +123,7 @@ def test_detail_query_counts(client, city, listing, site, django_assert_num_quer
             give(other, donors[0], "100")
         for url, queries in urls:
             # listing (community, town, supporters, claim annotated), lines with their
-            # reservations, supporters, steps [+ the wish's publication] + frame 3
+            # reservations, supporters, steps [+ the wish's publication], the active
+            # matching campaigns, the listing's money by kind and its payouts + frame 3
             with django_assert_num_queries(queries):
                 assert client.get(url).status_code == 200

@@ -76,11 +76,12 @@ def test_staff_detail_query_count(client, site, city, make_user, django_assert_n
         services.claim_release(actor=claimant, claim=claim)
     _activity(listing, make_user)
     client.force_login(reviewer)
-    # session, user, roles, listing, claims, pledges, payments, lines + frame 3
+    # session, user, roles, listing, claims, pledges, payments, lines, escrow with its
+    # flows, payouts + frame 3
     _assert_constant(
         client,
         reverse("marketplace:staff_detail", args=[listing.pk]),
-        11,
+        13,
         grow,
         django_assert_num_queries,
     )

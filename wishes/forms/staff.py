@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Region, RegionLevel, Station
+from accounts.money import format_cny
+from marketplace.forms_disbursements import clean_account
 from wishes.forms.common import ID_NUMBER_PATTERN, WishFieldsForm
 from wishes.models import (
     MAX_MONEY_NEED,
@@ -86,6 +88,10 @@ class QueueFilterForm(forms.Form):
     urgency = forms.ChoiceField(
         label=_("Urgency"), choices=_any(_("Any urgency")) + Urgency.choices, required=False
     )
+    # Published express wishes waiting for payment: status "published" with route "express".
+    route = forms.ChoiceField(
+        label=_("Route"), choices=_any(_("All routes")) + Route.choices, required=False
+    )
     town = forms.TypedChoiceField(label=_("Town or street"), coerce=int, required=False)
     community = forms.TypedChoiceField(label=_("Community"), coerce=int, required=False)
     overdue = forms.BooleanField(
@@ -115,7 +121,7 @@ class QueueFilterForm(forms.Form):
     def filter(self, wishes: QuerySet[Wish]) -> QuerySet[Wish]:
         """*wishes* narrowed and ordered by the valid filters; invalid ones are ignored."""
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
-        for name in ("status", "category", "channel", "urgency"):
+        for name in ("status", "category", "channel", "urgency", "route"):
             if data.get(name):
                 wishes = wishes.filter(**{name: data[name]})
         for name in ("town", "community"):
@@ -325,6 +331,71 @@ class ObjectionDecideForm(forms.Form):
     @property
     def uphold(self) -> bool:
         return self.cleaned_data["decision"] == self.UPHOLD
+
+
+class ExpressPayForm(_OwnIds):
+    """Pay a published express wish from a fund. The amount is the wish's express amount,
+    shown, not typed; the funds offered are those the user manages whose region holds the
+    wish's community, each with what it has free."""
+
+    id_prefix = "express_pay"
+
+    fund = forms.ModelChoiceField(
+        label=_("Pay from fund"),
+        queryset=None,
+        empty_label=None,
+    )
+    payee_name = forms.CharField(
+        label=_("Payee's name"),
+        max_length=120,
+        help_text=_("Private: seen only by staff allowed to see personal data."),
+    )
+    payee_account = forms.CharField(
+        label=_("Payee's bank account"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+        help_text=_("Private: seen only by staff allowed to see personal data."),
+    )
+    payment_reference = forms.CharField(
+        label=_("Payment reference"),
+        max_length=120,
+        help_text=_("The bank transfer's number, so the payment can be traced."),
+    )
+
+    def __init__(self, *args, funds: QuerySet, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["fund"]
+        field.queryset = funds
+        field.label_from_instance = lambda fund: (
+            _("%(fund)s (free: %(available)s)")
+            % {
+                "fund": fund.name,
+                "available": format_cny(fund.account.balance - (fund.committed or 0)),
+            }
+        )
+        # Read the funds once, for the choices and to say when there are none; validation
+        # still looks the chosen fund up in the queryset.
+        field.choices = list(iter(field.choices))  # iter(): no COUNT query for a length
+        self.has_funds = bool(field.choices)
+
+    def clean_payee_account(self) -> str:
+        return clean_account(self.cleaned_data["payee_account"])
+
+
+class ExpressFallbackForm(_OwnIds):
+    """Nobody took a direct wish up by its deadline: fund it from the public fund instead."""
+
+    id_prefix = "express_fallback"
+
+    amount = forms.DecimalField(
+        label=_("Express amount (yuan)"),
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=MAX_MONEY_NEED,
+        error_messages={"min_value": _("Enter an amount above zero.")},
+    )
+    reason = _reason_field(help_text=_("Recorded in the audit trail."))
 
 
 class AidRecordForm(forms.Form):

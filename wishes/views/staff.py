@@ -12,10 +12,11 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import prefetch_related_objects
+from django.db.models import OuterRef, QuerySet, Subquery, Sum, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -24,15 +25,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import audit
-from accounts.errors import LinliError
-from accounts.models import Region, RegionLevel
+from accounts.errors import InvalidTransition, LinliError
+from accounts.models import Region, RegionLevel, User
+from accounts.money import format_cny
 from accounts.permissions import has_perm, has_perm_anywhere, region_q, scope_paths
 from accounts.roles import Perm
+from marketplace import funds as fund_services
+from marketplace.forms_disbursements import mask_account
+from marketplace.models import Fund, FundGrant, Listing, Match
 from wishes import selectors, services
 from wishes.forms.common import HouseholdForm, NeedFormSet
 from wishes.forms.staff import (
     AidRecordForm,
     AnswerForm,
+    ExpressFallbackForm,
+    ExpressPayForm,
     FormulaForm,
     HouseholdLookupForm,
     IntakeForm,
@@ -49,6 +56,7 @@ from wishes.models import (
     NeedIndexFormula,
     Objection,
     ObjectionStatus,
+    Route,
     Status,
     Verification,
     Wish,
@@ -382,7 +390,91 @@ def _allowed(user, wish: Wish) -> dict[str, bool]:
         "withdraw": intake_ and services.WISH.can(wish, Status.WITHDRAWN),
         "decide": review and status == Status.NOTICE,
         "private": has_perm(user, Perm.PRIVATE_VIEW, region),
+        "express_pay": review and status == Status.PUBLISHED and wish.route == Route.EXPRESS,
+        # And only once its listing lapsed untaken (checked with the listing, see _funding).
+        "express_fallback": review and status == Status.PUBLISHED and wish.route == Route.DIRECT,
     }
+
+
+# --- Funding: express payment, and the fallback of a direct wish nobody took ------------
+
+
+def express_funds(user: User, wish: Wish) -> QuerySet[Fund]:
+    """Funds *user* manages whose region holds the wish's community, each with ``committed``
+    (matches it has reserved) beside its account, for what it has free. One query."""
+    path = wish.community.path
+    regions = [path[: i + 1] for i, char in enumerate(path) if char == "/" and i > 0]
+    committed = (
+        Match.objects.filter(campaign__fund=OuterRef("pk"))
+        .reserving(timezone.now())
+        .order_by()
+        .values("campaign__fund")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return (
+        fund_services.manageable_funds(user)
+        .filter(region__path__in=regions)
+        .select_related("account")
+        .annotate(committed=Subquery(committed))
+        .order_by("name", "pk")
+    )
+
+
+def wish_listing(wish: Wish) -> Listing | None:
+    """The listing a direct wish was published as (one query)."""
+    return (
+        Listing.objects.filter(
+            source_type=ContentType.objects.get_for_model(Wish), source_id=wish.pk
+        )
+        .only("pk", "reference", "status", "deadline", "source_type_id", "source_id")
+        .first()
+    )
+
+
+def _funding(
+    user: User, wish: Wish, allowed: dict[str, bool], bound: dict[str, Any], forms: dict
+) -> dict[str, Any]:
+    """The funding part of the page: an express wish's deadline and payment (or the payment
+    made), a direct wish's listing and its fallback to express funding. Adds its forms to
+    *forms*. Costs no query for a wish in any other state."""
+    context: dict[str, Any] = {
+        "express_waiting": False,
+        "express_overdue": False,
+        "express_amount_label": format_cny(wish.express_amount) if wish.express_amount else "",
+        "grant": None,
+        "listing": None,
+    }
+    if wish.route == Route.EXPRESS and wish.status == Status.PUBLISHED:
+        context["express_waiting"] = True
+        context["express_overdue"] = wish.due_on is not None and wish.due_on < timezone.localdate()
+    if "express_pay" in bound:
+        forms["express_pay"] = bound["express_pay"]
+    elif allowed["express_pay"]:
+        forms["express_pay"] = ExpressPayForm(funds=express_funds(user, wish))
+    if wish.route == Route.EXPRESS and wish.status == Status.RESOLVED:
+        grants = FundGrant.objects.filter(
+            source_type=ContentType.objects.get_for_model(Wish), source_id=wish.pk
+        ).select_related("fund", "approved_by")
+        if not allowed["private"]:
+            grants = grants.defer("payee_name", "payee_account")  # not even decrypted
+        grant = grants.first()
+        if grant is not None:
+            grant.amount_label = format_cny(grant.amount)
+            if allowed["private"]:
+                grant.account_masked = mask_account(grant.payee_account)
+        context["grant"] = grant
+    if wish.route == Route.DIRECT and wish.status == Status.PUBLISHED:
+        listing = context["listing"] = wish_listing(wish)
+        if "express_fallback" in bound:
+            forms["express_fallback"] = bound["express_fallback"]
+        elif allowed["express_fallback"] and services.express_fallback_allowed(wish, listing):
+            forms["express_fallback"] = ExpressFallbackForm(
+                initial={"amount": services.money_needed(wish) or None}
+            )
+    elif "express_fallback" in bound:
+        forms["express_fallback"] = bound["express_fallback"]
+    return context
 
 
 def _detail(
@@ -427,6 +519,7 @@ def _detail(
                     else ObjectionDecideForm(prefix=f"objection-{objection.pk}")
                 )
     explanation = selectors.need_index_explanation(wish)
+    funding = _funding(request.user, wish, allowed, bound, forms)
     return render(
         request,
         "wishes/staff/detail.html",
@@ -444,6 +537,7 @@ def _detail(
             "allowed": allowed,
             "forms": forms,
             "duplicates": duplicates,
+            **funding,
             **attachments_context(request.user, wish),
         },
         status=status,
@@ -644,6 +738,67 @@ def objection_decide(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@require_POST
+@login_required
+def express_pay(request: HttpRequest, pk: int) -> HttpResponse:
+    """Pay a published express wish from a fund the reviewer manages; the wish is resolved."""
+    wish = selectors.access_wish(request.user, pk, perm=Perm.WISH_REVIEW)
+    form = ExpressPayForm(request.POST, funds=express_funds(request.user, wish))
+    if not form.is_valid():
+        return _failed(request, wish, "express_pay", form)
+    data = form.cleaned_data
+    try:
+        grant = services.wish_express_pay(
+            actor=request.user,
+            wish=wish,
+            fund=data["fund"],
+            payee_name=data["payee_name"],
+            payee_account=data["payee_account"],
+            payment_reference=data["payment_reference"],
+        )
+    except LinliError as error:
+        return _failed(request, wish, "express_pay", form, error)
+    return _done(
+        request,
+        wish,
+        _("%(amount)s was paid from %(fund)s; the wish is resolved.")
+        % {"amount": format_cny(grant.amount), "fund": grant.fund.name},
+    )
+
+
+@require_POST
+@login_required
+def express_fallback(request: HttpRequest, pk: int) -> HttpResponse:
+    """Withdraw a direct wish nobody took by its deadline from donors and fund it express."""
+    wish = selectors.access_wish(request.user, pk, perm=Perm.WISH_REVIEW)
+    form = ExpressFallbackForm(request.POST)
+    if not form.is_valid():
+        return _failed(request, wish, "express_fallback", form)
+    try:
+        services.wish_express_fallback(
+            actor=request.user,
+            wish=wish,
+            amount=form.cleaned_data["amount"],
+            reason=form.cleaned_data["reason"],
+        )
+    except InvalidTransition:
+        error = InvalidTransition(
+            _(
+                "Only a published direct wish whose listing is still open past its deadline, "
+                "with nothing pledged and confirmed and no donor holding it, may move to "
+                "express funding."
+            )
+        )
+        return _failed(request, wish, "express_fallback", form, error)
+    except LinliError as error:
+        return _failed(request, wish, "express_fallback", form, error)
+    return _done(
+        request,
+        wish,
+        _("The listing was withdrawn from donors; the wish now waits for an express payment."),
+    )
+
+
 # --- Personal data ----------------------------------------------------------------------
 
 
@@ -780,6 +935,8 @@ urlpatterns = [
     path("staff/wishes/<int:pk>/answer/", answer, name="answer"),
     path("staff/wishes/<int:pk>/withdraw/", withdraw, name="withdraw"),
     path("staff/wishes/<int:pk>/aid/", aid_record, name="aid_record"),
+    path("staff/wishes/<int:pk>/express/pay/", express_pay, name="express_pay"),
+    path("staff/wishes/<int:pk>/express/fallback/", express_fallback, name="express_fallback"),
     path("staff/objections/<int:pk>/decide/", objection_decide, name="objection_decide"),
     path("staff/need-index/", formula, name="formula"),
 ]

@@ -183,11 +183,12 @@ class Command(BaseCommand):
             users = self._people(regions)
             self._organisations(regions, users)
         from cms.demo import seed_site
-        from marketplace.demo import seed_giving
+        from marketplace.demo import seed_funds, seed_giving
         from wishes.demo import seed_wishes
 
         seed_wishes()
         seed_giving()
+        seed_funds()
         seed_site()
         if not quiet_logins:
             self._print_logins()
@@ -271,6 +272,20 @@ class Command(BaseCommand):
                 is_verified=True,
             )
 
+    def _campaign_url(self) -> str:
+        """The public page of the demo's matching campaign ("" if the demo has none)."""
+        from django.urls import reverse
+        from django.utils import translation
+
+        from marketplace.demo import FEDERATION_CAMPAIGN
+        from marketplace.models import Campaign
+
+        if not Campaign.objects.filter(slug=FEDERATION_CAMPAIGN).exists():
+            return ""
+        with translation.override(settings.LANGUAGE_CODE):
+            path = reverse("marketplace:campaign_page", kwargs={"slug": FEDERATION_CAMPAIGN})
+        return f"http://127.0.0.1:8000{path}"
+
     def _print_logins(self) -> None:
         out = self.stdout
         out.write("")
@@ -286,5 +301,8 @@ class Command(BaseCommand):
         out.write(
             "Demo wishes in every status, in 南城街道: station.staff@ and town.reviewer@ have them in their queues."
         )
+        campaign = self._campaign_url()
+        if campaign:
+            out.write(f"Matching: 东莞市慈善会 1:1 (city.admin@ manages it): {campaign}")
         out.write("Sign in by email and password, or by a one-time code sent to the console.")
         out.write("Site: http://127.0.0.1:8000/   Django admin: /admin/   Wagtail: /cms/admin/")
