@@ -604,7 +604,9 @@ def campaign_update(
     _check_rules(rules, campaign.fund)
     with transaction.atomic():
         campaign = (
-            Campaign.objects.select_for_update().select_related("fund__region").get(pk=campaign.pk)
+            Campaign.objects.select_for_update(of=("self",))
+            .select_related("fund__region")
+            .get(pk=campaign.pk)
         )
         if campaign.status not in (CampaignStatus.DRAFT, CampaignStatus.PAUSED):
             raise InvalidTransition(current=campaign.get_status_display())
@@ -636,7 +638,9 @@ def campaign_move(*, actor: User, campaign: Campaign, to: str, reason: str = "")
     _require_fund(actor, campaign.fund)
     with transaction.atomic():
         campaign = (
-            Campaign.objects.select_for_update().select_related("fund__region").get(pk=campaign.pk)
+            Campaign.objects.select_for_update(of=("self",))
+            .select_related("fund__region")
+            .get(pk=campaign.pk)
         )
         if campaign.status == to:
             return campaign
@@ -664,7 +668,11 @@ def hours_match_post(
     if campaign.hour_rate is None or hours <= 0:
         return ZERO
     with transaction.atomic():
-        listing = Listing.objects.select_for_update().select_related("community").get(pk=listing.pk)
+        listing = (
+            Listing.objects.select_for_update(of=("self",))
+            .select_related("community")
+            .get(pk=listing.pk)
+        )
         locked, funds = matching._lock([campaign.pk])
         campaign = locked[0]
         fund = funds[campaign.fund_id]
@@ -766,7 +774,11 @@ def disbursement_request(
     elif not payee_name:
         raise PayeeRequired()
     with transaction.atomic():
-        listing = Listing.objects.select_for_update().select_related("community").get(pk=listing.pk)
+        listing = (
+            Listing.objects.select_for_update(of=("self",))
+            .select_related("community")
+            .get(pk=listing.pk)
+        )
         if not disbursable(listing):
             raise NotDisbursable()
         free = escrow_free(listing)
@@ -808,7 +820,11 @@ def disbursement_approve(
         raise SameApprover()
     payment_reference = _reference(payment_reference)
     with transaction.atomic():
-        listing = Listing.objects.select_for_update().select_related("community").get(pk=listing.pk)
+        listing = (
+            Listing.objects.select_for_update(of=("self",))
+            .select_related("community")
+            .get(pk=listing.pk)
+        )
         disbursement = Disbursement.objects.select_for_update().get(pk=disbursement.pk)
         if disbursement.status == DisbursementStatus.PAID:
             return disbursement

@@ -248,9 +248,14 @@ def _candidates(listing: Listing, pledge: Pledge, now: datetime) -> list[Campaig
 
 
 def _lock(campaign_ids: Iterable[int]) -> tuple[list[Campaign], dict[int, Fund]]:
-    """Lock campaigns, then their funds, each in pk order; re-read."""
+    """Lock campaigns, then their funds, each in pk order; re-read.
+
+    ``of=("self",)``: PostgreSQL would otherwise lock the joined region row too, and every
+    writer that records an audit event in that region would queue behind it (a deadlock
+    with the listing locks, found by the race tests).
+    """
     campaigns = list(
-        Campaign.objects.select_for_update()
+        Campaign.objects.select_for_update(of=("self",))
         .filter(pk__in=list(campaign_ids))
         .select_related("region")
         .order_by("pk")

@@ -305,9 +305,14 @@ def lock_chain(
 ) -> tuple[Listing, ListingLine, Pledge]:
     """Lock and re-read a pledge with its line and listing, in the one lock order.
 
-    Call inside a transaction.
+    Call inside a transaction. Only the listing's row is locked, not its community's
+    (``of``): audit events of every writer in that community refer to that row.
     """
-    listing = Listing.objects.select_for_update().select_related("community").get(pk=listing_id)
+    listing = (
+        Listing.objects.select_for_update(of=("self",))
+        .select_related("community")
+        .get(pk=listing_id)
+    )
     line = ListingLine.objects.select_for_update().get(pk=line_id)
     pledge = Pledge.objects.select_for_update().get(pk=pledge_id)
     return listing, line, pledge

@@ -68,7 +68,11 @@ def _guard(actor: User, listing: Listing, reason: str) -> str:
 
 
 def _lock(listing: Listing) -> tuple[Listing, list[ListingLine]]:
-    listing = Listing.objects.select_related("community").select_for_update().get(pk=listing.pk)
+    listing = (
+        Listing.objects.select_related("community")
+        .select_for_update(of=("self",))
+        .get(pk=listing.pk)
+    )
     lines = list(ListingLine.objects.filter(listing=listing).order_by("pk").select_for_update())
     return listing, lines
 
@@ -185,7 +189,11 @@ def listing_extend_deadline(
     """
     reason = _guard(actor, listing, reason)
     with transaction.atomic():
-        listing = Listing.objects.select_related("community").select_for_update().get(pk=listing.pk)
+        listing = (
+            Listing.objects.select_related("community")
+            .select_for_update(of=("self",))
+            .get(pk=listing.pk)
+        )
         if listing.status not in CHANGEABLE:
             raise InvalidTransition(current=listing.get_status_display())
         old = listing.deadline
@@ -220,7 +228,11 @@ def listing_delivered(*, actor: User, listing: Listing, note: str) -> Listing:
     if not note:
         raise ReasonRequired()
     with transaction.atomic():
-        listing = Listing.objects.select_for_update().select_related("community").get(pk=listing.pk)
+        listing = (
+            Listing.objects.select_for_update(of=("self",))
+            .select_related("community")
+            .get(pk=listing.pk)
+        )
         if listing.status == ListingStatus.DELIVERED:
             return listing
         if listing.status not in (ListingStatus.FULLY_PLEDGED, ListingStatus.IN_DELIVERY):
