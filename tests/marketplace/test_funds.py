@@ -247,6 +247,7 @@ def test_a_top_up_is_refused_twice_for_the_same_reference(city_fund, city_admin)
     assert FundTopUp.objects.filter(fund=city_fund).count() == 1
     city_fund.account.refresh_from_db()
     assert city_fund.balance == Decimal("100000.00")
+    assert_ledger_consistent()
 
 
 def test_top_ups_refuse_bad_input_and_strangers(city, city_fund, city_admin, north_reviewer):
@@ -304,6 +305,28 @@ def test_the_city_allocates_to_a_town_fund_within_what_is_free(
     assert_ledger_consistent()
 
 
+def test_an_allocation_leaves_what_reserved_matches_promise(
+    city, city_fund, city_admin, north_reviewer, money_line, make_user
+):
+    north = _town_fund(north_reviewer, city.north, "1.00", "北城街道配套资金")
+    make_campaign(city_fund, city_admin)
+    services.pledge_create(donor=make_user(), line=money_line, quantity=Decimal("300"))
+    with pytest.raises(funds.InsufficientFunds):
+        funds.fund_allocate(
+            actor=city_admin,
+            source=city_fund,
+            target=north,
+            amount=Decimal("99700.01"),
+            reference="拨-1",
+        )
+    funds.fund_allocate(
+        actor=city_admin, source=city_fund, target=north, amount=Decimal("99700"), reference="拨-1"
+    )
+    city_fund.account.refresh_from_db()
+    assert city_fund.balance == Decimal("300.00") and funds.available(city_fund) == 0
+    assert_ledger_consistent()
+
+
 def test_allocations_go_only_to_town_funds_inside_the_sources_region(
     city, city_fund, city_admin, north_reviewer, make_user, company, company_admin
 ):
@@ -335,6 +358,7 @@ def test_allocations_go_only_to_town_funds_inside_the_sources_region(
                 actor=actor, source=source, target=target, amount=Decimal("10"), reference="拨-X"
             )
     assert not LedgerTransaction.objects.filter(kind=TransactionKind.ALLOCATION).exists()
+    assert_ledger_consistent()
 
 
 def test_counterpart_positions_of_one_to_one_and_half_towns(
@@ -693,6 +717,7 @@ def test_an_open_wish_listing_is_not_disbursable(city, money_line, station_staff
             payee_name="店",
         )
     assert not Disbursement.objects.exists()
+    assert_ledger_consistent()
 
 
 def test_a_project_is_paid_in_stages_while_open_with_four_eyes(
@@ -769,6 +794,7 @@ def test_a_disbursement_beyond_the_escrow_is_refused(city, station_staff, make_u
             payee_name="店",
         )
     assert not Disbursement.objects.exists()
+    assert_ledger_consistent()
 
 
 def test_disbursement_requests_need_a_payee_an_amount_and_the_right_people(
@@ -800,6 +826,7 @@ def test_disbursement_requests_need_a_payee_an_amount_and_the_right_people(
                 actor=outsider, payee_kind=PayeeKind.SUPPLIER, payee_name="店", **request
             )
     assert not Disbursement.objects.exists()
+    assert_ledger_consistent()
 
 
 def test_a_rejection_needs_a_reason_and_is_final(
@@ -940,6 +967,7 @@ def test_no_hours_match_without_a_rate_or_while_paused_or_outside(
         == 0
     )
     assert not LedgerTransaction.objects.filter(kind=TransactionKind.HOURS_MATCH).exists()
+    assert_ledger_consistent()
 
 
 def test_no_hours_match_outside_the_campaigns_window_kinds_or_categories(
@@ -975,3 +1003,4 @@ def test_no_hours_match_outside_the_campaigns_window_kinds_or_categories(
             == 0
         )
     assert not LedgerTransaction.objects.filter(kind=TransactionKind.HOURS_MATCH).exists()
+    assert_ledger_consistent()
