@@ -59,10 +59,47 @@ def seed_giving() -> int:
         offline_confirm(actor=staff, payment=payment, receipt_number="ICBC-DEMO-0001")
         services.pledge_create(donor=donor, line=money, quantity=Decimal("100"), anonymous=True)
         made += 2
-    # A second listing, if the demo has one: claimed whole by the individual donor.
-    if len(listings) > 1:
-        services.claim_create(donor=donor, listing=listings[1])
     return made
+
+
+def seed_claim() -> bool:
+    """A goods wish claimed whole by the individual donor (published after the funds' own
+    wishes, so nobody has pledged to it). Returns whether it was made (once)."""
+    from wishes.demo import DONOR, RESIDENT, REVIEWER, STAFF, Demo, _goods, _household, _run
+    from wishes.models import Route, Status
+
+    if Claim.objects.exists():
+        return False
+    people = {
+        "staff": User.objects.get(email=STAFF),
+        "reviewer": User.objects.get(email=REVIEWER),
+        "resident": User.objects.get(email=RESIDENT),
+        "donor": User.objects.get(email=DONOR),
+    }
+    wish = _run(
+        Demo(
+            status=Status.PUBLISHED,
+            community="dg-nc-sg",
+            household=_household(
+                24,
+                head_name="黎某芬（演示）",
+                member_count=2,
+                monthly_income_per_person=Decimal("900.00"),
+                child_dependants=1,
+            ),
+            title="单亲家庭的孩子需要一张书桌和台灯",
+            story="孩子上四年级，家里只有一张饭桌，每天趴在床边写作业。希望有一张书桌和一盏护眼台灯。",
+            category="education",
+            urgency="normal",
+            needs=[_goods("儿童书桌", 1, "可调节高度"), _goods("护眼台灯", 1)],
+            route=Route.DIRECT,
+            reason="入户查看属实，物资清单明确，发布供社会认领。",
+        ),
+        **people,
+    )
+    listing = Listing.objects.get(source_id=wish.pk, kind="wish")
+    services.claim_create(donor=people["donor"], listing=listing)
+    return True
 
 
 # --- Funds, matching and the ledger --------------------------------------------------------

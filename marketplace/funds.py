@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from secrets import token_hex
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.text import slugify
@@ -28,7 +28,6 @@ from accounts.roles import Perm
 from accounts.transitions import Workflow
 from marketplace import ledger, matching
 from marketplace.models import (
-    Account,
     Campaign,
     CampaignStatus,
     Disbursement,
@@ -41,6 +40,7 @@ from marketplace.models import (
     Listing,
     ListingKind,
     ListingStatus,
+    Match,
     PayeeKind,
     TopUpKind,
     TransactionKind,
@@ -131,6 +131,16 @@ class PayeeRequired(LinliError):
     message = _("Name the supplier or contractor, or give the recipient's bank account.")
 
 
+class FundNameTaken(Conflict):
+    code = "fund_name_taken"
+    message = _("Another fund already has this name.")
+
+
+class AlreadyGranted(Conflict):
+    code = "already_granted"
+    message = _("This has been paid from a fund already.")
+
+
 class NotExpress(Conflict):
     code = "not_express"
     message = _("This is not waiting for an express payment.")
@@ -187,12 +197,8 @@ def _within(region: Region, fund: Fund) -> bool:
 
 
 def _lock_funds(*funds: Fund) -> list[Fund]:
-    """Lock funds in pk order and re-read them with their accounts' balances."""
-    ids = sorted({f.pk for f in funds})
-    locked = {f.pk: f for f in Fund.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
-    accounts = Account.objects.in_bulk([f.account_id for f in locked.values()])
-    for fund in locked.values():
-        fund.account = accounts[fund.account_id]
+    """Lock *funds* (in pk order) and re-read them, in the order given."""
+    locked = matching.lock_funds(f.pk for f in funds)
     return [locked[f.pk] for f in funds]
 
 
@@ -222,6 +228,7 @@ def fund_create(
 
     Raises:
         NotPermitted: the actor may not open a fund there.
+        FundNameTaken: another fund has the name (case aside).
     """
     public = owner in (FundOwner.CITY, FundOwner.TOWN, FundOwner.CHARITY_FEDERATION)
     if public:
@@ -230,16 +237,24 @@ def fund_create(
         allowed = organisation is not None and _org_admin(actor, organisation.pk)
     if not allowed:
         raise NotPermitted()
+    name = name.strip()
+    if Fund.objects.filter(name__iexact=name).exists():
+        raise FundNameTaken()
     with transaction.atomic():
-        fund = Fund.objects.create(
-            name=name.strip(),
-            owner=owner,
-            region=region,
-            organisation=organisation,
-            counterpart_ratio=counterpart_ratio if owner == FundOwner.TOWN else None,
-            description=description,
-            account=ledger.fund_account_create(name),
-        )
+        try:
+            with transaction.atomic():  # the unique name is the last line (a concurrent twin)
+                account = ledger.fund_account_create(name)
+                fund = Fund.objects.create(
+                    name=name,
+                    owner=owner,
+                    region=region,
+                    organisation=organisation,
+                    counterpart_ratio=counterpart_ratio if owner == FundOwner.TOWN else None,
+                    description=description,
+                    account=account,
+                )
+        except IntegrityError:
+            raise FundNameTaken() from None
         audit.record(
             actor=actor,
             verb="fund.create",
@@ -385,7 +400,7 @@ class Counterpart:
 
 
 def counterparts(funds: QuerySet[Fund]) -> list[Counterpart]:
-    """Each town fund's counterpart position (two queries, whatever the number of towns)."""
+    """Each town fund's counterpart position (three queries, whatever the number of towns)."""
     funds = funds.filter(counterpart_ratio__isnull=False).select_related("region", "account")
     funds = list(funds.order_by("region__path"))
     deposits = dict(
@@ -436,6 +451,7 @@ def fund_grant(
         NotPermitted: the actor does not manage the fund, or may not pay out in *region*.
         OutsideRegion: *region* is outside the fund's region.
         InsufficientFunds: the fund has less free than *amount* (read under its lock).
+        AlreadyGranted: *source* was paid from a fund already.
         PayeeRequired, ReferenceRequired, AmountInvalid.
     """
     _require_fund(actor, fund)
@@ -451,6 +467,9 @@ def fund_grant(
 
     with transaction.atomic():
         (fund,) = _lock_funds(fund)
+        source_type = ContentType.objects.get_for_model(source)
+        if FundGrant.objects.filter(source_type=source_type, source_id=source.pk).exists():
+            raise AlreadyGranted()
         free = available(fund)
         if free < amount:
             raise InsufficientFunds(available=f"¥{free:,.2f}")
@@ -466,7 +485,7 @@ def fund_grant(
         )
         grant = FundGrant.objects.create(
             fund=fund,
-            source_type=ContentType.objects.get_for_model(source),
+            source_type=source_type,
             source_id=source.pk,
             region=region,
             amount=amount,
@@ -648,6 +667,18 @@ def campaign_move(*, actor: User, campaign: Campaign, to: str, reason: str = "")
     return campaign
 
 
+# Hours earn their rate while the listing is live or just delivered; never into a closed or
+# cancelled listing's escrow, where the money would have nowhere to go.
+HOURS_PAYABLE = frozenset(
+    {
+        ListingStatus.OPEN,
+        ListingStatus.FULLY_PLEDGED,
+        ListingStatus.IN_DELIVERY,
+        ListingStatus.DELIVERED,
+    }
+)
+
+
 def hours_match_post(
     *,
     campaign: Campaign,
@@ -660,7 +691,8 @@ def hours_match_post(
     """A sponsor pays its hour rate for volunteer hours a station verified on *listing*:
     fund → the listing's escrow, within the pool and the fund's free balance. Returns the
     amount posted (0 when the campaign pays no hour rate, is not active and running now,
-    does not cover the listing, or is spent).
+    does not cover the listing, the listing is closed or cancelled, or the pool, the fund
+    or the per-listing cap is spent).
 
     Called by the station's hour verification, inside its transaction.
     """
@@ -683,10 +715,19 @@ def hours_match_post(
             or not listing.community.path.startswith(campaign.region.path)
             or (campaign.categories and listing.category not in campaign.categories)
             or (campaign.listing_kinds and listing.kind not in campaign.listing_kinds)
+            or listing.status not in HOURS_PAYABLE
         ):
             return ZERO
         pool = campaign.pool_cap - campaign.matched - matching.pool_reserved(campaign, now)
-        amount = min(money(hours * campaign.hour_rate), pool, available(fund, now))
+        limits = [money(hours * campaign.hour_rate), pool, available(fund, now)]
+        if campaign.per_listing_cap is not None:
+            on_listing = Match.objects.filter(campaign=campaign, listing=listing).holding(now)
+            limits.append(
+                campaign.per_listing_cap
+                - on_listing.total()
+                - matching.hours_matched(campaign, listing)
+            )
+        amount = min(limits)
         if amount <= 0:
             return ZERO
         ledger.post(

@@ -31,6 +31,7 @@ from marketplace.models import (
     CampaignStatus,
     DonorKind,
     Fund,
+    LedgerLine,
     LineKind,
     Listing,
     ListingLine,
@@ -164,6 +165,20 @@ def pool_reserved(campaign: Campaign, now: datetime, exclude: Match | None = Non
     return matches.total()
 
 
+def hours_matched(campaign: Campaign, listing: Listing) -> Decimal:
+    """What *campaign* has paid into *listing* for volunteer hours (0 without an hour rate,
+    and then no query)."""
+    if campaign.hour_rate is None:
+        return ZERO
+    total = LedgerLine.objects.filter(
+        transaction__kind=TransactionKind.HOURS_MATCH,
+        transaction__campaign=campaign,
+        transaction__listing=listing,
+        amount__gt=0,
+    ).aggregate(total=Sum("amount"))["total"]
+    return total or ZERO
+
+
 def _day_start(now: datetime) -> datetime:
     local = timezone.localtime(now)
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -196,7 +211,9 @@ def room(
         on_listing = Match.objects.filter(campaign=campaign, listing=listing).holding(now)
         if exclude is not None:
             on_listing = on_listing.exclude(pk=exclude.pk)
-        listing_room = campaign.per_listing_cap - on_listing.total()
+        listing_room = (
+            campaign.per_listing_cap - on_listing.total() - hours_matched(campaign, listing)
+        )
     return Room(
         pool=pool, fund=available, donor=donor_room, donor_today=today_room, listing=listing_room
     )
@@ -260,15 +277,20 @@ def _lock(campaign_ids: Iterable[int]) -> tuple[list[Campaign], dict[int, Fund]]
         .select_related("region")
         .order_by("pk")
     )
-    fund_ids = sorted({c.fund_id for c in campaigns})
+    return campaigns, lock_funds({c.fund_id for c in campaigns})
+
+
+def lock_funds(fund_ids: Iterable[int]) -> dict[int, Fund]:
+    """Lock funds in pk order and re-read them with their accounts' balances, which are
+    read after the funds are locked (a fund's row lock guards its account)."""
     funds = {
-        f.pk: f for f in Fund.objects.select_for_update().filter(pk__in=fund_ids).order_by("pk")
+        f.pk: f
+        for f in Fund.objects.select_for_update().filter(pk__in=sorted(fund_ids)).order_by("pk")
     }
-    # The accounts' balances are read after the funds are locked (their guard).
     accounts = Account.objects.in_bulk([f.account_id for f in funds.values()])
     for fund in funds.values():
         fund.account = accounts[fund.account_id]
-    return campaigns, funds
+    return funds
 
 
 def matches_reserve(

@@ -94,8 +94,12 @@ def _require(actor: User, perm: Perm, wish: Wish) -> None:
 
 
 def _lock(wish: Wish) -> Wish:
+    """Lock the wish's own row only (``of``): on PostgreSQL ``select_related`` would lock
+    its station, community and household too, and the express services go on to lock
+    funds and listings whose writers record audit events in that community (a deadlock
+    the matching race tests found)."""
     return (
-        Wish.objects.select_for_update()
+        Wish.objects.select_for_update(of=("self",))
         .select_related("station__community", "household")
         .get(pk=wish.pk)
     )
@@ -774,18 +778,6 @@ def money_needed(wish: Wish) -> Decimal:
 # --- Express funding -------------------------------------------------------------------------
 
 
-def _lock_row(wish: Wish) -> Wish:
-    """Lock the wish's own row only (``of``): on PostgreSQL ``select_related`` would lock
-    its station, community and household too, and the express services go on to lock
-    funds and listings whose writers record audit events in that community (a deadlock
-    the matching race tests found)."""
-    return (
-        Wish.objects.select_for_update(of=("self",))
-        .select_related("station__community", "household")
-        .get(pk=wish.pk)
-    )
-
-
 def wish_express_pay(
     *,
     actor: User,
@@ -808,7 +800,7 @@ def wish_express_pay(
 
     _require(actor, Perm.WISH_REVIEW, wish)
     with transaction.atomic():
-        wish = _lock_row(wish)
+        wish = _lock(wish)
         if wish.status != Status.PUBLISHED or wish.route != Route.EXPRESS:
             raise NotExpress()
         grant = fund_grant(
@@ -875,7 +867,7 @@ def wish_express_fallback(*, actor: User, wish: Wish, amount: Decimal, reason: s
     if not (amount and amount > 0):
         raise RouteDetailsMissing(details=str(Wish._meta.get_field("express_amount").verbose_name))
     with transaction.atomic():
-        wish = _lock_row(wish)
+        wish = _lock(wish)
         listing = Listing.objects.filter(
             source_type=ContentType.objects.get_for_model(Wish), source_id=wish.pk
         ).first()

@@ -375,8 +375,12 @@ def payment_refund(
         AlreadyPaidOut: the money was paid out of the listing's escrow already.
         ProviderError: the provider refused or could not be reached (nothing changed).
 
-    Calls the provider before locking (its idempotency key makes a repeat harmless), then
-    locks listing → line → pledge → payment.
+    Locks listing → line → pledge → payment, checks the escrow under that lock, and only
+    then calls the provider, inside the same transaction: a payout approved meanwhile
+    cannot take the money the refund was promised. If the provider refuses, nothing is
+    recorded; its idempotency key makes a repeat harmless. A refund is a rare staff or
+    system action, so holding the listing's lock for one provider call is the price of
+    never refunding money the ledger cannot give back.
     """
     reason = reason.strip()
     if not reason:
@@ -390,23 +394,23 @@ def payment_refund(
         return payment
     if payment.status != PaymentStatus.SUCCEEDED:
         raise NotRefundable()
-    amount = payment.amount - payment.refunded_amount
-    # Money already paid out of the listing's escrow cannot be given back: refuse before
-    # the provider moves any money (re-checked under the locks by the ledger).
-    if Receipt.objects.filter(payment=payment).exists():
-        listing = Listing.objects.get(lines__pledges__payments=payment)
-        # The matches the pledge drew go back to their funds out of the same escrow.
-        drawn = Match.objects.filter(
-            pledge_id=payment.pledge_id, status=MatchStatus.CONFIRMED
-        ).total()
-        if ledger.escrow(listing).balance < amount + drawn:
-            raise AlreadyPaidOut()
-    refund_id = base.get(payment.provider).refund(payment, amount=amount, reason=reason)
     with transaction.atomic():
         listing, line, pledge, payment = _lock_chain(payment.pk)
         if payment.status == PaymentStatus.REFUNDED:
             return payment
+        if payment.status != PaymentStatus.SUCCEEDED:
+            raise NotRefundable()
+        amount = payment.amount - payment.refunded_amount
         honoured = Receipt.objects.filter(payment=payment).exists()
+        if honoured:
+            # Money paid out of the listing's escrow cannot be given back; the matches the
+            # pledge drew go back to their funds out of the same escrow.
+            drawn = Match.objects.filter(
+                pledge_id=payment.pledge_id, status=MatchStatus.CONFIRMED
+            ).total()
+            if ledger.escrow(listing).balance < amount + drawn:
+                raise AlreadyPaidOut()
+        refund_id = base.get(payment.provider).refund(payment, amount=amount, reason=reason)
         payment.status = PaymentStatus.REFUNDED
         payment.refunded_amount = payment.amount
         payment.refund_id = (refund_id or refund_reference)[:120]

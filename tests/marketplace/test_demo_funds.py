@@ -12,6 +12,7 @@ from marketplace import demo, funds
 from marketplace.models import (
     Campaign,
     CampaignStatus,
+    Claim,
     Disbursement,
     DisbursementStatus,
     Fund,
@@ -48,6 +49,7 @@ def counts() -> dict[str, int]:
             FundAllocation,
             FundGrant,
             Campaign,
+            Claim,
             Match,
             Disbursement,
             Payment,
@@ -143,6 +145,13 @@ def an_express_wish_is_paid_from_a_town_fund() -> None:
     assert Wish.objects.filter(status=Status.PUBLISHED, route=Route.EXPRESS).exists()
 
 
+def a_donor_has_claimed_a_listing_whole() -> None:
+    claim = Claim.objects.select_related("listing", "donor").get()
+    assert claim.donor.email == "donor@linli.local"
+    assert claim.listing.status == ListingStatus.OPEN
+    assert not claim.listing.lines.filter(pledges__isnull=False).exists()
+
+
 def the_demo_ledger_balances() -> None:
     assert_ledger_consistent()
     for listing in Listing.objects.all():
@@ -159,6 +168,7 @@ def test_the_demo_shows_each_flow_of_money():
     a_listing_is_filled_delivered_and_paid_to_a_supplier()
     a_refund_gives_its_match_back()
     an_express_wish_is_paid_from_a_town_fund()
+    a_donor_has_claimed_a_listing_whole()
     the_demo_ledger_balances()
 
 

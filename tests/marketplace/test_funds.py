@@ -17,6 +17,7 @@ from marketplace.models import (
     CampaignStatus,
     Disbursement,
     DisbursementStatus,
+    Fund,
     FundOwner,
     FundTopUp,
     LedgerTransaction,
@@ -27,7 +28,7 @@ from marketplace.models import (
     TopUpKind,
     TransactionKind,
 )
-from marketplace.staff_services import ReasonRequired, listing_delivered
+from marketplace.staff_services import ReasonRequired, listing_cancel, listing_delivered
 from tests.accounts.factories import OrganisationFactory
 from tests.marketplace.funds_helpers import assert_ledger_consistent, make_campaign
 from tests.marketplace.money import pay
@@ -446,6 +447,26 @@ def test_a_grant_pays_out_of_the_fund(city, city_fund, city_admin, money_line):
     assert "李某某" not in str(event.data) and "6222" not in str(event.data)
     assert "李某某" not in event.target_label
     assert_ledger_consistent()
+
+
+def test_a_source_is_granted_once(city, city_fund, city_admin, money_line):
+    _grant(city_fund, city_admin, money_line.listing, city.north_a, "800")
+    with pytest.raises(funds.AlreadyGranted):
+        _grant(city_fund, city_admin, money_line.listing, city.north_a, "10")
+    city_fund.account.refresh_from_db()
+    assert city_fund.balance == Decimal("99200.00")
+    assert LedgerTransaction.objects.filter(kind=TransactionKind.GRANT).count() == 1
+
+
+def test_a_fund_name_is_taken_once_whatever_its_case(city, city_fund, city_admin):
+    with pytest.raises(funds.FundNameTaken):
+        funds.fund_create(
+            actor=city_admin, name=f"  {city_fund.name} ", owner=FundOwner.CITY, region=city.city
+        )
+    with pytest.raises(funds.FundNameTaken):
+        funds.fund_create(actor=city_admin, name="A Fund", owner=FundOwner.CITY, region=city.city)
+        funds.fund_create(actor=city_admin, name="a fund", owner=FundOwner.CITY, region=city.city)
+    assert Fund.objects.filter(name__iexact="a fund").count() == 1
 
 
 def test_a_reserved_match_blocks_the_grant_of_the_money_it_promises(
@@ -941,6 +962,47 @@ def test_hours_are_clipped_to_what_the_fund_has_free(
     fund.account.refresh_from_db()
     assert fund.balance == Decimal("30.00") and funds.available(fund) == 0
     assert_ledger_consistent()
+
+
+def test_hours_respect_the_per_listing_cap_with_the_matches_there(
+    city_fund, city_admin, money_line, make_user
+):
+    campaign = make_campaign(
+        city_fund, city_admin, hour_rate=Decimal("20"), per_listing_cap=Decimal("150")
+    )
+    services.pledge_create(
+        donor=make_user(), line=money_line, quantity=Decimal("100")
+    )  # reserves 100 on the listing
+    listing = money_line.listing
+    assert funds.hours_match_post(
+        campaign=campaign, listing=listing, hours=Decimal("2"), reference="工时-1"
+    ) == Decimal("40.00")
+    assert funds.hours_match_post(
+        campaign=campaign, listing=listing, hours=Decimal("2"), reference="工时-2"
+    ) == Decimal("10.00")
+    assert (
+        funds.hours_match_post(
+            campaign=campaign, listing=listing, hours=Decimal("2"), reference="工时-3"
+        )
+        == 0
+    )
+    # A pledge's match on the listing counts the hours' money too.
+    later = services.pledge_create(donor=make_user(), line=money_line, quantity=Decimal("50"))
+    assert not Match.objects.filter(pledge=later).exists()
+    assert_ledger_consistent()
+
+
+def test_no_hours_match_into_a_cancelled_listing(city_fund, city_admin, money_line, make_user):
+    campaign = make_campaign(city_fund, city_admin, hour_rate=Decimal("20"))
+    listing = money_line.listing
+    listing_cancel(actor=city_admin, listing=listing, reason="需求已由家属解决")
+    assert (
+        funds.hours_match_post(
+            campaign=campaign, listing=listing, hours=Decimal("2"), reference="工时"
+        )
+        == 0
+    )
+    assert not LedgerTransaction.objects.filter(kind=TransactionKind.HOURS_MATCH).exists()
 
 
 def test_no_hours_match_without_a_rate_or_while_paused_or_outside(

@@ -183,12 +183,13 @@ class Command(BaseCommand):
             users = self._people(regions)
             self._organisations(regions, users)
         from cms.demo import seed_site
-        from marketplace.demo import seed_funds, seed_giving
+        from marketplace.demo import seed_claim, seed_funds, seed_giving
         from wishes.demo import seed_wishes
 
         seed_wishes()
         seed_giving()
         seed_funds()
+        seed_claim()
         seed_site()
         if not quiet_logins:
             self._print_logins()
