@@ -31,6 +31,9 @@ urlpatterns += i18n_patterns(
     path("", include("accounts.urls")),
     path("", include("wishes.urls")),
     path("", include("marketplace.urls")),
+    path("", include("stations.urls")),
+    path("", include("feedback.urls")),
+    path("", include("volunteers.urls")),
     # Wagtail serves the editorial pages and must come last: it matches every path.
     path("", include(wagtail_urls)),
     prefix_default_language=True,

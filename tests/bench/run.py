@@ -30,8 +30,6 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from tests.marketplace.money import pay
-
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 DB_NAME = "linli_bench"
@@ -190,6 +188,7 @@ def pledge_tps(*, spread: bool, seconds: float = SECONDS) -> float:
 
     from accounts.models import User
     from marketplace import services
+    from tests.marketplace.money import pay
 
     lines = _bench_lines(CLIENTS if spread else 1)
     donors = list(User.objects.order_by("pk")[: CLIENTS * 5])
