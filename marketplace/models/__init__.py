@@ -40,6 +40,7 @@ from marketplace.models.listings import (
     PledgeQuerySet,
     PledgeStatus,
     Receipt,
+    ReceiptCounter,
     WebhookEvent,
 )
 
@@ -77,6 +78,7 @@ __all__ = [
     "PledgeQuerySet",
     "PledgeStatus",
     "Receipt",
+    "ReceiptCounter",
     "TopUpKind",
     "TransactionKind",
     "WebhookEvent",

@@ -385,6 +385,21 @@ class Receipt(models.Model):
         return self.number
 
 
+class ReceiptCounter(models.Model):
+    """The last receipt number of a year. Its row lock hands out numbers one at a time,
+    without gaps: a rolled-back payment gives its number back."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("receipt counter")
+        verbose_name_plural = _("receipt counters")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
 class WebhookEvent(models.Model):
     """A provider's notification, stored under its unique id in the same transaction as its
     effect: a repeated delivery finds it and does nothing."""
