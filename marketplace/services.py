@@ -68,8 +68,12 @@ def listing_publish(
     urgency: str = "",
     need_index: Decimal | None = None,
     deadline=None,
+    offered: bool = True,
 ) -> Listing:
     """Publish *source* (a wish, a project …) as a listing. Idempotent per source.
+
+    Not *offered*: the station's own team serves it; the listing starts in delivery and is
+    never shown to donors, but is delivered, evidenced and rated like the rest.
 
     Call it inside the transaction that publishes the source.
     """
@@ -90,6 +94,8 @@ def listing_publish(
         station=station,
         need_index=need_index,
         deadline=deadline,
+        offered=offered,
+        status=ListingStatus.OPEN if offered else ListingStatus.IN_DELIVERY,
     )
     ListingLine.objects.bulk_create(
         [

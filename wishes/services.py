@@ -575,6 +575,7 @@ def wish_approve(
             target = Status.REFERRED
         else:
             target = Status.STATION_SERVICE
+            _publish_listing(wish, offered=False)  # served and rated like any listing
         WISH.move(
             wish,
             target,
@@ -733,9 +734,10 @@ def wish_publish(*, wish: Wish, now=None) -> bool:
     return True
 
 
-def _publish_listing(wish: Wish) -> None:
+def _publish_listing(wish: Wish, *, offered: bool = True) -> None:
     """A direct wish becomes a claimable listing with its needs lines (in the caller's
-    transaction). Express wishes are paid from the public fund, not offered to donors."""
+    transaction); a station-route wish a listing not *offered* to donors, which the
+    station's team delivers. Express wishes are paid from the public fund: no listing."""
     from marketplace.services import LineSpec, listing_publish
 
     lines = []
@@ -759,6 +761,7 @@ def _publish_listing(wish: Wish) -> None:
         need_index=wish.need_index,
         deadline=wish.due_on,
         lines=lines,
+        offered=offered,
     )
 
 

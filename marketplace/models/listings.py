@@ -42,15 +42,16 @@ class LineKind(models.TextChoices):
 
 class ListingQuerySet(models.QuerySet):
     def visible(self) -> "ListingQuerySet":
-        """What the public sees: everything but cancelled listings."""
-        return self.exclude(status=ListingStatus.CANCELLED)
+        """What the public sees: listings offered to donors, but not cancelled ones."""
+        return self.filter(offered=True).exclude(status=ListingStatus.CANCELLED)
 
     def open(self) -> "ListingQuerySet":
         return self.filter(status=ListingStatus.OPEN)
 
 
 class Listing(models.Model):
-    """One published need, open to donors. Holds only what may be shown publicly."""
+    """One published need: open to donors, or (not *offered*) served by a station's own
+    team. Holds only what may be shown publicly."""
 
     reference = models.CharField(_("reference"), max_length=20, unique=True)
     kind = models.CharField(_("kind"), max_length=8, choices=ListingKind.choices)
@@ -85,6 +86,13 @@ class Listing(models.Model):
     )
     published_at = models.DateTimeField(_("published"), default=timezone.now)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # A wish routed to the station's own team is served, evidenced, confirmed and rated
+    # through a listing like any other, but never offered to donors or shown publicly.
+    offered = models.BooleanField(
+        _("offered to donors"),
+        default=True,
+        help_text=_("Off for needs the station's own team serves: never shown publicly."),
+    )
 
     objects = ListingQuerySet.as_manager()
 

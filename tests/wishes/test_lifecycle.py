@@ -174,6 +174,34 @@ def test_review_routes(city, people):
 
 
 @pytest.mark.django_db
+def test_a_station_route_wish_is_served_through_a_listing_nobody_else_sees(
+    city, people, client, make_user
+):
+    from marketplace import services as market
+    from marketplace.exceptions import NotOpen
+    from marketplace.models import Listing, ListingStatus
+
+    wish = make_wish(
+        people.north_staff,
+        city.north_a,
+        status=Status.STATION_SERVICE,
+        reviewer=people.north_reviewer,
+    )
+    listing = Listing.objects.get(source_id=wish.pk, kind="wish")
+    # Delivered, evidenced and rated by the station like any listing ...
+    assert listing.status == ListingStatus.IN_DELIVERY and not listing.offered
+    assert listing.station == wish.station and listing.lines.count() == wish.needs.count()
+    # ... but never offered to donors, nor shown on any public page.
+    assert not Listing.objects.visible().filter(pk=listing.pk).exists()
+    with pytest.raises(NotOpen):
+        market.pledge_create(
+            donor=make_user(), line=listing.lines.get(kind="money"), quantity=Decimal("50")
+        )
+    assert client.get(f"/zh-hans/give/{listing.reference}/").status_code == 404
+    assert listing.title not in client.get("/zh-hans/give/").content.decode()
+
+
+@pytest.mark.django_db
 def test_review_needs_details_permission_and_a_verified_wish(city, people):
     wish = make_wish(people.north_staff, city.north_a, status=Status.VERIFIED)
     with pytest.raises(NotPermitted):
