@@ -213,6 +213,8 @@ def workspace(request: HttpRequest) -> HttpResponse:
             "assignments": list(selectors.user_role_assignments(request.user)),
             "can_audit": has_perm_anywhere(request.user, Perm.AUDIT_VIEW),
             "can_manage_funds": has_perm_anywhere(request.user, Perm.FUND_MANAGE),
+            "can_log_deliveries": has_perm_anywhere(request.user, Perm.DELIVERY_LOG),
+            "can_review": has_perm_anywhere(request.user, Perm.WISH_REVIEW),
         },
     )
 

@@ -1,3 +1,5 @@
+from feedback.views import urlpatterns
+
 app_name = "feedback"
 
-urlpatterns: list = []
+__all__ = ["app_name", "urlpatterns"]

@@ -14,6 +14,9 @@ from django.utils import translation
 from accounts import services
 from accounts.models import Membership
 from accounts.roles import Role
+from tests.feedback.url_cases import feedback_cases, feedback_world
+from tests.stations.url_cases import stations_cases, stations_world
+from tests.volunteers.url_cases import volunteers_cases, volunteers_world
 
 PUBLIC = "public"  # anyone, signed in or not
 SIGNED_IN = "signed_in"  # any signed-in user; anonymous is sent to the login page
@@ -22,6 +25,39 @@ STAFF = "staff"  # the Django and Wagtail admins: is_staff users only
 
 # Our own and the libraries' named URLs, one decision each.
 MATRIX: dict[str, str] = {
+    # Stations: the station workspace, delivery log, goods intake and private photos.
+    "stations:workspace": SCOPED,
+    "stations:listing_delivery": SCOPED,
+    "stations:delivery_log": SCOPED,
+    "stations:intake_record": SCOPED,
+    "stations:photo_upload": SCOPED,
+    "stations:delivery_attest": SCOPED,
+    "stations:photo_share": SCOPED,
+    "stations:photo": SCOPED,
+    # Feedback: the recipient's one-time link, public satisfaction, follow-ups and cases.
+    "feedback:respond": PUBLIC,  # the one-time token in the URL is the key; throttled
+    "feedback:thanks": PUBLIC,
+    "feedback:satisfaction": PUBLIC,  # averages, counts and response rates only
+    "feedback:follow_ups": SCOPED,
+    "feedback:follow_up": SCOPED,
+    "feedback:cases": SCOPED,
+    "feedback:case": SCOPED,
+    # Volunteers: a volunteer's own pages, and the station's shifts and hours.
+    "volunteers:profile": SIGNED_IN,
+    "volunteers:shifts": SIGNED_IN,
+    "volunteers:my_hours": SIGNED_IN,
+    "volunteers:certificate": SIGNED_IN,
+    "volunteers:signup": SCOPED,
+    "volunteers:cancel": SCOPED,
+    "volunteers:station_shifts": SCOPED,
+    "volunteers:shift": SCOPED,
+    "volunteers:shift_cancel": SCOPED,
+    "volunteers:shift_complete": SCOPED,
+    "volunteers:check_in": SCOPED,
+    "volunteers:check_out": SCOPED,
+    "volunteers:verify": SCOPED,
+    "volunteers:totals": SCOPED,
+    "volunteers:totals_csv": SCOPED,
     # Operations and language
     "healthz": PUBLIC,
     "livez": PUBLIC,
@@ -222,6 +258,8 @@ def world(city, make_user, superuser):
         "membership": organisation.memberships.get(user=member),
         **_wish_world(city, make_user),
         **_funds_world(city, make_user),
+        **stations_world(city, make_user),
+        **volunteers_world(city, make_user),
     }
 
 
@@ -352,6 +390,7 @@ def _wish_world(city, make_user) -> dict[str, Any]:
         "notice": notice,
         "objection": objection,
         **_market_world(requester, wish),
+        **feedback_world(staff, wish),
     }
 
 
@@ -450,6 +489,9 @@ def scoped_cases(w) -> list[Case]:
         *wish_cases(w),
         *market_cases(w),
         *funds_cases(w),
+        *stations_cases(w),
+        *volunteers_cases(w),
+        *feedback_cases(w),
     ]
 
 
@@ -760,6 +802,10 @@ def test_scoped_urls_anonymous_wrong_area_right_role(client, world):
 @pytest.mark.django_db
 def test_signed_in_urls_send_anonymous_to_login_and_serve_users(client, world):
     simple = {
+        "volunteers:profile": {},
+        "volunteers:shifts": {},
+        "volunteers:my_hours": {},
+        "volunteers:certificate": {},
         "accounts:dashboard": {},
         "accounts:profile": {},
         "accounts:invitation": {"token": world["invitation"].token},
@@ -810,6 +856,8 @@ def test_public_urls_serve_anonymous(client, world):
         reverse("account_signup"),
         reverse("account_request_login_code"),
         reverse("account_reset_password"),
+        reverse("feedback:satisfaction"),
+        reverse("feedback:thanks"),
     ]:
         assert client.get(url).status_code == 200, url
 

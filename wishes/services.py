@@ -827,6 +827,18 @@ def wish_express_pay(
     return grant
 
 
+def wish_delivered(*, actor: User, wish: Wish, listing_reference: str) -> Wish:
+    """The wish's listing was delivered in full (by the station's delivery log): the wish
+    is resolved and the requester told. Idempotent; call inside the delivery's transaction.
+    """
+    with transaction.atomic():
+        wish = _lock(wish)
+        if wish.status == Status.RESOLVED:
+            return wish
+        _close(wish, Status.RESOLVED, actor=actor, reason="", data={"listing": listing_reference})
+    return wish
+
+
 def express_fallback_allowed(wish: Wish, listing, *, today=None) -> bool:
     """A direct wish whose listing is still open past its deadline with nothing confirmed
     and no donor holding it may move to express funding."""

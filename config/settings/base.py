@@ -163,7 +163,22 @@ CELERY_BEAT_SCHEDULE = {
         "task": "wishes.tasks.wishes_publish_due",
         "schedule": crontab(minute="*/10"),
     },
+    "feedback-follow-ups": {
+        "task": "feedback.tasks.follow_ups_open",
+        "schedule": crontab(hour=7, minute=30),
+    },
+    "remind-volunteer-shifts": {
+        "task": "volunteers.tasks.shift_reminders_send",
+        "schedule": crontab(minute=0),
+    },
 }
+
+# Recipients' feedback: how long a one-time link lives, and working days before a follow-up
+# visit falls due, a visit must be made, and a complaint case must be handled.
+FEEDBACK_LINK_DAYS = env.int("FEEDBACK_LINK_DAYS", default=14)
+FEEDBACK_FOLLOW_UP_DAYS = env.int("FEEDBACK_FOLLOW_UP_DAYS", default=7)
+FEEDBACK_VISIT_DAYS = env.int("FEEDBACK_VISIT_DAYS", default=5)
+FEEDBACK_CASE_DAYS = env.int("FEEDBACK_CASE_DAYS", default=5)
 
 # Wagtail's own background work (search index, references) runs on Django's TASKS.
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}

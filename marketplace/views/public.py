@@ -13,6 +13,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from feedback.selectors import listing_outcome
 from marketplace import selectors, selectors_ledger, selectors_matching
 from marketplace.forms import ListingFilterForm
 from marketplace.models import LineKind, Listing, ListingStatus
@@ -108,6 +109,9 @@ def _url_or_none(name: str, *args) -> str | None:
         return None
 
 
+DELIVERED = (ListingStatus.DELIVERED, ListingStatus.CLOSED)
+
+
 @require_GET
 def listing_detail(request: HttpRequest, reference: str) -> HttpResponse:
     """One listing's public page: story, lines with what remains, supporters, steps."""
@@ -141,6 +145,8 @@ def listing_detail(request: HttpRequest, reference: str) -> HttpResponse:
             else None,
             "matching": matching,
             "money": selectors_ledger.listing_money(listing),
+            # Delivered listings show when, and how their recipients rated them.
+            "outcome": listing_outcome(listing) if listing.status in DELIVERED else None,
         },
     )
 
