@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organisation, Region, User
-from marketplace import funds, services, staff_services
+from marketplace import funds, services
 from marketplace.models import (
     Campaign,
     CampaignStatus,
@@ -31,6 +31,7 @@ from marketplace.models import (
 )
 from marketplace.payments import services as payments
 from marketplace.payments.offline import offline_confirm
+from stations.services import delivery_log
 
 
 @transaction.atomic
@@ -374,8 +375,12 @@ def seed_funds() -> int:
         organisation=company,
     )
     _pay(gift, confirmer=staff, receipt="ICBC-DEMO-0004")
-    staff_services.listing_delivered(
-        actor=staff, listing=handrails, note="扶手和防滑地面已安装完毕，驿站工作人员上门验收。"
+    # Delivered through the station's log; the recipient has no phone: a visit is due.
+    delivery_log(
+        actor=staff,
+        line=money_line(handrails),
+        quantity=Decimal("1600"),
+        note="扶手和防滑地面已安装完毕，驿站工作人员上门验收。",
     )
     # First asked for as a payment to the household, turned down: the installer is paid.
     asked = funds.disbursement_request(

@@ -282,15 +282,20 @@ def delivery_log(
             )
         delivered[line.pk] = delivered.get(line.pk, Decimal(0)) + quantity
         if all(delivered.get(item.pk, Decimal(0)) >= item.target for item in lines):
-            _complete(actor=actor, listing=listing, lines=lines, wish=wish, note=note)
+            # In memory only: what the recipient was sent (its one-time token included), for
+            # the demo's stand-in recipient; nothing else reads it.
+            delivery.recipient_asked = _complete(
+                actor=actor, listing=listing, lines=lines, wish=wish, note=note
+            )
     return delivery
 
 
 def _complete(
     *, actor: User, listing: Listing, lines: list[ListingLine], wish: Wish | None, note: str
-) -> None:
-    """Every line is delivered: the listing is delivered, its wish resolved, and the
-    household's aid recorded.
+):
+    """Every line is delivered: the listing is delivered, its wish resolved, the
+    household's aid recorded and the recipient asked to confirm and rate (the link or
+    follow-up visit is returned; None for a listing without a recipient on record).
 
     Caller holds the listing's and its lines' locks.
     """
@@ -298,9 +303,9 @@ def _complete(
 
     staff_services.listing_delivered(actor=actor, listing=listing, note=note)
     if wish is None:
-        return
+        return None
     wish_delivered(actor=actor, wish=wish, listing_reference=listing.reference)
-    _ask_the_recipient(actor=actor, listing=listing)
+    asked = _ask_the_recipient(actor=actor, listing=listing)
     # Money is what the need index weighs; goods and service have no agreed yuan value.
     value = sum((line.target for line in lines if line.kind == LineKind.MONEY), Decimal("0.00"))
     aid_record(
@@ -312,9 +317,10 @@ def _complete(
         description=f"{listing.reference} {listing.title}"[:200],
         wish=wish,
     )
+    return asked
 
 
-def _ask_the_recipient(*, actor: User, listing: Listing) -> None:
+def _ask_the_recipient(*, actor: User, listing: Listing):
     """The recipient is asked to confirm and rate: by SMS, else by email, else (nothing on
     record) by a follow-up visit the station makes. The message leaves after the commit."""
     from feedback import services as feedback
@@ -323,11 +329,10 @@ def _ask_the_recipient(*, actor: User, listing: Listing) -> None:
 
     for channel in (LinkChannel.SMS, LinkChannel.EMAIL):
         try:
-            feedback.confirmation_request(listing=listing, actor=actor, channel=channel)
+            return feedback.confirmation_request(listing=listing, actor=actor, channel=channel)
         except NoContact:
             continue
-        return
-    feedback.follow_up_request(listing=listing, actor=actor)
+    return feedback.follow_up_request(listing=listing, actor=actor)
 
 
 def delivery_attest(*, actor: User, delivery: Delivery, reason: str) -> Delivery:

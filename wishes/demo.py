@@ -277,6 +277,7 @@ DEMOS = [
         household=_household(
             11,
             head_name="孙某娟（演示）",
+            phone="+8613800138011",
             member_count=2,
             monthly_income_per_person=Decimal("1200.00"),
         ),

@@ -184,12 +184,14 @@ class Command(BaseCommand):
             self._organisations(regions, users)
         from cms.demo import seed_site
         from marketplace.demo import seed_claim, seed_funds, seed_giving
+        from stations.demo import seed_stations
         from wishes.demo import seed_wishes
 
         seed_wishes()
         seed_giving()
         seed_funds()
         seed_claim()
+        seed_stations()
         seed_site()
         if not quiet_logins:
             self._print_logins()
