@@ -353,6 +353,10 @@ def _rate(
     )
     if score <= CASE_SCORE_AT_MOST or rating.complaint:
         _case_open(rating=rating, listing=listing, now=now)
+    # Donors and sponsors hear once, after the first rating (the task keeps it to once).
+    from feedback.tasks import impact_notify
+
+    impact_notify.delay_on_commit(listing.pk)
     return rating
 
 

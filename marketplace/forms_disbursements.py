@@ -142,18 +142,6 @@ class DisbursementRequestForm(_OwnIds):
         }
 
 
-class DeliveredForm(_OwnIds):
-    """Staff confirm that what was pledged reached the recipient."""
-
-    id_prefix = "delivered"
-
-    note = _text_field(
-        _("What was delivered, and how it was checked"),
-        required_message=_("Please say what was delivered and how it was checked."),
-        help_text=_("Recorded in the audit trail."),
-    )
-
-
 class ApproveForm(forms.Form):
     payment_reference = forms.CharField(
         label=_("Payment reference"),

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from stations.views import shared
 from stations.views import workspace as views
 
 app_name = "stations"
@@ -15,4 +16,6 @@ urlpatterns = [
     ),
     path("staff/station/photos/<int:pk>/share/", views.photo_share, name="photo_share"),
     path("staff/station/photos/<str:token>/", views.photo, name="photo"),
+    path("me/giving/impact/<int:pk>/", shared.impact, name="impact"),
+    path("me/giving/impact/photos/<str:token>/", shared.shared_photo, name="shared_photo"),
 ]

@@ -28,10 +28,9 @@ from accounts.models import User
 from accounts.money import format_cny
 from accounts.permissions import has_perm_anywhere, region_q
 from accounts.roles import Perm
-from marketplace import funds, staff_services
+from marketplace import funds
 from marketplace.forms_disbursements import (
     ApproveForm,
-    DeliveredForm,
     DisbursementFilterForm,
     DisbursementRequestForm,
     RejectForm,
@@ -85,25 +84,6 @@ def disbursement_request(request: HttpRequest, pk: int) -> HttpResponse:
         _("A payout of %(amount)s is requested. Another person, a fund manager, approves it.")
         % {"amount": format_cny(disbursement.amount)},
     )
-    return redirect("marketplace:staff_detail", pk=listing.pk)
-
-
-@require_POST
-@login_required
-def listing_delivered(request: HttpRequest, pk: int) -> HttpResponse:
-    """Confirm that a fully pledged listing was delivered, so its money may be paid out."""
-    listing = _payout_listing(request, pk)
-    form = DeliveredForm(request.POST)
-    if not form.is_valid():
-        return listing_page(request, listing, bound={"delivered": form}, status=400)
-    try:
-        staff_services.listing_delivered(
-            actor=request.user, listing=listing, note=form.cleaned_data["note"]
-        )
-    except LinliError as error:
-        form.add_error(None, str(error))
-        return listing_page(request, listing, bound={"delivered": form}, status=error.status)
-    messages.success(request, _("The delivery is confirmed; the money raised may be paid out."))
     return redirect("marketplace:staff_detail", pk=listing.pk)
 
 
@@ -280,7 +260,6 @@ urlpatterns = [
         disbursement_request,
         name="disbursement_request",
     ),
-    path("staff/listings/<int:pk>/delivered/", listing_delivered, name="staff_delivered"),
     path("staff/disbursements/", queue, name="disbursements"),
     path("staff/disbursements/<int:pk>/approve/", approve, name="disbursement_approve"),
     path("staff/disbursements/<int:pk>/reject/", reject, name="disbursement_reject"),

@@ -12,12 +12,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q, Sum
+from django.urls import reverse
 
 from accounts.money import format_cny
 from accounts.permissions import has_perm
 from accounts.roles import Perm
 from marketplace import funds
-from marketplace.forms_disbursements import DeliveredForm, DisbursementRequestForm, mask_account
+from marketplace.forms_disbursements import DisbursementRequestForm, mask_account
 from marketplace.models import (
     Account,
     Disbursement,
@@ -105,8 +106,8 @@ def label_payouts(user, disbursements: list[Disbursement], community) -> None:
 
 
 def context(user, listing: Listing, bound: dict[str, Any]) -> dict[str, Any]:
-    """The money section of *listing*'s staff page; *bound* may hold a failed "payout" or
-    "delivered" form to show again with what was typed."""
+    """The money section of *listing*'s staff page; *bound* may hold a failed "payout" form
+    to show again with what was typed."""
     payouts = Disbursement.objects.filter(listing=listing).select_related(
         "requested_by", "decided_by"
     )
@@ -122,14 +123,17 @@ def context(user, listing: Listing, bound: dict[str, Any]) -> dict[str, Any]:
     payout_form = bound.get("payout")
     if payout_form is None and may_request and funds.disbursable(listing):
         payout_form = DisbursementRequestForm(project=listing.kind == ListingKind.PROJECT)
-    delivered_form = bound.get("delivered")
-    if delivered_form is None and may_request and listing.status in DELIVERABLE:
-        delivered_form = DeliveredForm()
+    # Delivery is logged, with its evidence, on the station's delivery page.
+    delivery_url = (
+        reverse("stations:listing_delivery", args=[listing.pk])
+        if listing.status in DELIVERABLE and has_perm(user, Perm.DELIVERY_LOG, listing.community)
+        else None
+    )
     return {
         "escrow": summary,
         "escrow_labels": summary.labels(),
         "payouts": payouts,
         "payout_form": payout_form,
-        "delivered_form": delivered_form,
+        "delivery_url": delivery_url,
         "may_approve_payouts": has_perm(user, Perm.FUND_MANAGE, listing.community),
     }

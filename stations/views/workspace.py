@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.errors import LinliError
 from accounts.permissions import has_perm, has_perm_anywhere
 from accounts.roles import Perm
+from feedback.selectors import follow_ups_for
 from marketplace.models import Listing, ListingStatus
 from stations import selectors, services
 from stations.forms import AttestForm, DeliveryForm, IntakeForm, PhotoForm, ShareForm
@@ -30,6 +31,7 @@ from wishes.views.files import PHOTO_CSP
 PAGE_SIZE = 20
 SHIFT_DAYS = 7  # the workspace shows the shifts of the coming week
 SHIFTS_SHOWN = 10
+VISITS_SHOWN = 10
 LOG_ID = "log_%s"
 INTAKE_ID = "intake_%s"
 
@@ -72,10 +74,24 @@ def workspace(request: HttpRequest) -> HttpResponse:
             :SHIFTS_SHOWN
         ]
     )
+    # Follow-up visits (回访) due in the window, most overdue first, from the feedback app.
+    visits = follow_ups_for(request.user)
+    if until is not None:
+        visits = visits.filter(due_on__lte=until)
+    visits = list(visits[:VISITS_SHOWN])
+    for visit in visits:
+        visit.due = selectors.due(visit.due_on, today)
     return render(
         request,
         "stations/workspace.html",
-        {"listings": listings, "goods": goods, "shifts": shifts, "today": today, "when": window},
+        {
+            "listings": listings,
+            "goods": goods,
+            "shifts": shifts,
+            "visits": visits,
+            "today": today,
+            "when": window,
+        },
     )
 
 

@@ -111,7 +111,7 @@ def test_the_money_section_shows_the_escrow_and_the_forms(
     assert response.context["escrow"].free == Decimal("1200.00")
     assert "¥1,200.00" in page
     assert "Request a payout" in page
-    assert response.context["delivered_form"] is None  # delivered already
+    assert response.context["delivery_url"] is None  # delivered already
     assert "stage" not in response.context["payout_form"].fields  # a wish pays no stages
 
 
@@ -122,7 +122,7 @@ def test_a_supervisor_sees_the_money_but_no_form(client, site, staff, listing, m
     assert response.status_code == 200
     assert response.context["escrow"].balance == Decimal("1200.00")
     assert response.context["payout_form"] is None
-    assert response.context["delivered_form"] is None
+    assert response.context["delivery_url"] is None
 
 
 def test_a_project_is_paid_in_stages_while_open(client, site, staff, city, make_user):
@@ -270,36 +270,20 @@ def test_a_wish_not_yet_delivered_cannot_be_paid_out(
 # --- Confirming delivery ------------------------------------------------------------------
 
 
-def test_confirm_delivery_moves_a_fully_pledged_listing_to_delivered(
+def test_the_staff_page_sends_station_staff_to_the_delivery_log(
     client, site, staff, listing, make_user
 ):
+    """Delivery is logged, with evidence, by the station (``stations:listing_delivery``);
+    the money page only points there, and pays out once the log has delivered it."""
     fully_pledge(listing, make_user)
     client.force_login(staff.north_station)
     page = client.get(reverse("marketplace:staff_detail", args=[listing.pk]))
-    assert page.context["delivered_form"] is not None
+    assert page.context["delivery_url"] == reverse("stations:listing_delivery", args=[listing.pk])
     assert page.context["payout_form"] is None  # not before delivery
-    url = reverse("marketplace:staff_delivered", args=[listing.pk])
-    response = client.post(url, {"note": "轮椅已送到，老人签收"})
-    assert response.status_code == 302
-    listing.refresh_from_db()
-    assert listing.status == ListingStatus.DELIVERED
-    event = AuditEvent.objects.get(verb="listing.delivered")
-    assert event.reason == "轮椅已送到，老人签收"
-
-
-def test_confirm_delivery_needs_a_note_and_a_fully_pledged_listing(
-    client, site, staff, listing, make_user, english
-):
-    client.force_login(staff.north_station)
-    url = reverse("marketplace:staff_delivered", args=[listing.pk])
-    response = client.post(url, {"note": "  "})
-    assert response.status_code == 400
-    assert "Please say what was delivered" in response.content.decode()
-    response = client.post(url, {"note": "还没送到"})
-    assert response.status_code == 409  # still open
-    assert "还没送到" in response.content.decode()
-    listing.refresh_from_db()
-    assert listing.status == ListingStatus.OPEN
+    # A town reviewer manages the money but does not log deliveries.
+    client.force_login(staff.north_reviewer)
+    page = client.get(reverse("marketplace:staff_detail", args=[listing.pk]))
+    assert page.status_code == 200 and page.context["delivery_url"] is None
 
 
 # --- Permissions --------------------------------------------------------------------------
@@ -325,12 +309,6 @@ def test_another_town_gets_404(client, site, staff, listing, make_user):
     for user in (staff.south_reviewer, staff.south_station):
         client.force_login(user)
         assert _request(client, listing).status_code == 404
-        assert (
-            client.post(
-                reverse("marketplace:staff_delivered", args=[listing.pk]), {"note": "x"}
-            ).status_code
-            == 404
-        )
         assert _approve(client, disbursement).status_code == 404
         assert _reject(client, disbursement).status_code == 404
     client.force_login(staff.south_reviewer)

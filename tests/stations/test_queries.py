@@ -20,7 +20,7 @@ from tests.stations.conftest import jpeg_bytes, upload
 
 pytestmark = pytest.mark.django_db
 
-WORKSPACE_QUERIES = 11  # + the shifts to staff
+WORKSPACE_QUERIES = 12  # + the shifts to staff and the follow-up visits due
 NOTHING_DELIVERED_QUERIES = 11
 DELIVERY_PAGE_QUERIES = 12
 

@@ -82,6 +82,8 @@ def test_workspace_empty_state_in_english(client, site, staff, english):
     assert "Station workspace" in text
     assert "Nothing to deliver right now." in text
     assert "No goods are awaited." in text
+    assert "No follow-up visits are due." in text
+    assert "No shifts in the next seven days." in text
 
 
 def test_workspace_in_chinese(client, site, city, staff, make_user):
@@ -266,3 +268,23 @@ def test_workspace_shows_what_is_due_today_or_this_week(client, site, city, staf
     assert shown("?when=week") == ([overdue, due_today, in_three_days],) * 2
     assert shown("") == ([overdue, due_today, in_three_days, next_month],) * 2
     assert shown("?when=bogus") == shown("")
+
+
+def test_workspace_lists_the_follow_up_visit_of_a_recipient_without_a_phone(
+    client, site, listing, staff, make_user
+):
+    """Delivered to a household with no phone or email on record: the station must visit,
+    and the workspace says so (without the recipient's name)."""
+    household = listing.source.household
+    household.phone = ""
+    household.save(update_fields=["phone"])
+    fully_pledge(listing, make_user)
+    for line in listing.lines.order_by("pk"):
+        services.delivery_log(actor=staff, line=line, quantity=line.target, note="已送达")
+    client.force_login(staff)
+    response = client.get(reverse("stations:workspace"))
+    visits = response.context["visits"]
+    assert [visit.listing_id for visit in visits] == [listing.pk]
+    text = response.content.decode()
+    assert reverse("feedback:follow_up", args=[visits[0].pk]) in text
+    assert "待回访" in text and SECRET_NAME not in text

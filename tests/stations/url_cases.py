@@ -19,6 +19,8 @@ MATRIX = {
     "stations:delivery_attest": "scoped",
     "stations:photo_share": "scoped",
     "stations:photo": "scoped",
+    "stations:impact": "scoped",
+    "stations:shared_photo": "scoped",
 }
 
 
@@ -73,7 +75,12 @@ def stations_world(city, make_user) -> dict[str, Any]:
     market.pledge_confirm(pledge=goods_pledge)
     delivery = stations.delivery_log(actor=staff, line=goods, quantity=Decimal("1"), note="一台")
     photo = stations.delivery_photo_add(actor=staff, delivery=delivery, upload=upload(_jpeg()))
+    # Shared with the listing's donors (the impact page and its photo view).
+    shared = stations.delivery_photo_add(actor=staff, delivery=delivery, upload=upload(_jpeg()))
+    stations.delivery_photo_share(actor=staff, photo=shared, shareable=True, no_personal_data=True)
     return {
+        "station_donor": donor,
+        "station_shared_photo": shared,
         "station_staff": staff,
         "station_south": south,
         "station_listing": listing,
@@ -140,4 +147,12 @@ def stations_cases(w) -> list:
             data={"shareable": "on", "no_personal_data": "on"},
         ),
         Case("stations:photo", {"token": photo.token}, allowed=staff, wrong=south),
+        # Donor impact: the listing's donors (and sponsor admins) only; staff are not donors.
+        Case("stations:impact", {"pk": listing.pk}, allowed=w["station_donor"], wrong=south),
+        Case(
+            "stations:shared_photo",
+            {"token": w["station_shared_photo"].token},
+            allowed=w["station_donor"],
+            wrong=staff,
+        ),
     ]
