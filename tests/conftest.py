@@ -78,3 +78,16 @@ def _fresh_language():
 
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _one_rate_limit_window(monkeypatch):
+    """Every test counts its requests in one fixed rate-limit window, from zero: a test
+    that makes thirty requests must not straddle a minute (one did, and its thirty-first
+    request was let through), nor inherit an earlier test's counts."""
+    from django.core.cache import cache
+
+    from marketplace import ratelimit
+
+    monkeypatch.setattr(ratelimit, "current_window", lambda: 0)
+    cache.clear()
