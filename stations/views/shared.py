@@ -15,7 +15,7 @@ from feedback.impact import may_see_impact
 from feedback.selectors import listing_outcome
 from marketplace.models import Listing
 from stations.models import DeliveryPhoto
-from wishes.views.files import PHOTO_CSP
+from wishes.views.files import private_file_response
 
 
 def shared_photos(listing: Listing) -> list[DeliveryPhoto]:
@@ -52,10 +52,7 @@ def shared_photo(request: HttpRequest, token: str) -> FileResponse:
     )
     if item is None or not may_see_impact(request.user, item.delivery.listing):
         raise Http404
-    try:
-        stream = item.file.open("rb")
-    except FileNotFoundError as exc:  # the row outlived its file
-        raise Http404 from exc
+    response = private_file_response(item)  # 404 if the file is gone: nothing was seen
     audit.record(
         actor=request.user,
         verb="delivery_photo.shared_view",
@@ -63,15 +60,4 @@ def shared_photo(request: HttpRequest, token: str) -> FileResponse:
         region=item.delivery.listing.community,
         data={"delivery": item.delivery_id},
     )
-    response = FileResponse(
-        stream,
-        content_type=item.content_type,
-        as_attachment=False,
-        filename=f"{item.token}.{item.extension}",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Cross-Origin-Resource-Policy"] = "same-origin"
-    response["Referrer-Policy"] = "no-referrer"
-    response._csp_config = PHOTO_CSP
     return response

@@ -26,7 +26,7 @@ from marketplace.models import Listing, ListingStatus
 from stations import selectors, services
 from stations.forms import AttestForm, DeliveryForm, IntakeForm, PhotoForm, ShareForm
 from volunteers.selectors import shifts_to_staff
-from wishes.views.files import PHOTO_CSP
+from wishes.views.files import private_file_response
 
 PAGE_SIZE = 20
 SHIFT_DAYS = 7  # the workspace shows the shifts of the coming week
@@ -257,20 +257,4 @@ def photo_share(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def photo(request: HttpRequest, token: str) -> FileResponse:
     """Stream one delivery photo to a user allowed to see it (audited); 404 for anyone else."""
-    item = selectors.access_photo(request.user, token)
-    try:
-        stream = item.file.open("rb")
-    except FileNotFoundError as exc:  # the row outlived its file
-        raise Http404 from exc
-    response = FileResponse(
-        stream,
-        content_type=item.content_type,
-        as_attachment=False,
-        filename=f"{item.token}.{item.extension}",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Cross-Origin-Resource-Policy"] = "same-origin"
-    response["Referrer-Policy"] = "no-referrer"
-    response._csp_config = PHOTO_CSP
-    return response
+    return private_file_response(selectors.access_photo(request.user, token))

@@ -130,9 +130,17 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
 def attachment(request: HttpRequest, token: str) -> FileResponse:
     """Stream one private file to a user allowed to see it (audited); 404 for anyone else."""
     item: Attachment = selectors.access_attachment(request.user, token)
+    return private_file_response(item, csp=PDF_CSP if item.extension == "pdf" else PHOTO_CSP)
+
+
+def private_file_response(item, *, csp: dict = PHOTO_CSP) -> FileResponse:
+    """Stream a private file (a model with ``file``, ``token``, ``extension`` and
+    ``content_type``) inline, never cached or sniffed, under its own CSP. Raises Http404
+    when the row outlived its file (a restore, a lost disk). The caller has checked who
+    may see it."""
     try:
         stream = item.file.open("rb")
-    except FileNotFoundError as exc:  # the row outlived its file (a restore, a lost disk)
+    except FileNotFoundError as exc:
         raise Http404 from exc
     response = FileResponse(
         stream,
@@ -144,7 +152,7 @@ def attachment(request: HttpRequest, token: str) -> FileResponse:
     response["Cache-Control"] = "private, no-store"
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     response["Referrer-Policy"] = "no-referrer"
-    response._csp_config = PDF_CSP if item.extension == "pdf" else PHOTO_CSP
+    response._csp_config = csp
     return response
 
 
