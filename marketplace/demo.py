@@ -66,17 +66,12 @@ def seed_giving() -> int:
 def seed_claim() -> bool:
     """A goods wish claimed whole by the individual donor (published after the funds' own
     wishes, so nobody has pledged to it). Returns whether it was made (once)."""
-    from wishes.demo import DONOR, RESIDENT, REVIEWER, STAFF, Demo, _goods, _household, _run
+    from wishes.demo import Demo, _goods, _household, _run, demo_people
     from wishes.models import Route, Status
 
     if Claim.objects.exists():
         return False
-    people = {
-        "staff": User.objects.get(email=STAFF),
-        "reviewer": User.objects.get(email=REVIEWER),
-        "resident": User.objects.get(email=RESIDENT),
-        "donor": User.objects.get(email=DONOR),
-    }
+    people = demo_people()
     wish = _run(
         Demo(
             status=Status.PUBLISHED,
@@ -202,16 +197,11 @@ def _campaign(actor: User, fund: Fund, slug: str, **rules) -> Campaign:
 def seed_funds() -> int:
     """Load the demo's funds, campaigns and the money through them, once. Returns how many
     funds were opened (0 if there already are some)."""
-    from wishes.demo import DONOR, RESIDENT, REVIEWER, STAFF, _run
+    from wishes.demo import _run, demo_people
 
     if Fund.objects.exists():
         return 0
-    people = {
-        "staff": User.objects.get(email=STAFF),
-        "reviewer": User.objects.get(email=REVIEWER),
-        "resident": User.objects.get(email=RESIDENT),
-        "donor": User.objects.get(email=DONOR),
-    }
+    people = demo_people()
     staff, reviewer, donor = people["staff"], people["reviewer"], people["donor"]
     city_admin = User.objects.get(email="city.admin@linli.local")
     company_admin = User.objects.get(email="company@linli.local")

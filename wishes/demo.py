@@ -387,6 +387,16 @@ def _user(email: str) -> User:
     return User.objects.get(email=email)
 
 
+def demo_people() -> dict[str, User]:
+    """The demo's station staff, town reviewer, resident and donor, as ``_run`` takes them."""
+    return {
+        "staff": _user(STAFF),
+        "reviewer": _user(REVIEWER),
+        "resident": _user(RESIDENT),
+        "donor": _user(DONOR),
+    }
+
+
 def _run(demo: Demo, *, staff: User, reviewer: User, resident: User, donor: User) -> Wish:
     community = Region.objects.get(code=demo.community)
     online = demo.status == Status.SUBMITTED
@@ -491,12 +501,7 @@ def seed_wishes() -> int:
     """Load the demo wishes, once. Returns how many were made (0 if wishes already exist)."""
     if Wish.objects.exists():
         return 0
-    people = {
-        "staff": _user(STAFF),
-        "reviewer": _user(REVIEWER),
-        "resident": _user(RESIDENT),
-        "donor": _user(DONOR),
-    }
+    people = demo_people()
     with transaction.atomic():
         services.formula_current()  # version 1, published with the platform
         wishes = [_run(demo, **people) for demo in DEMOS]
