@@ -34,6 +34,7 @@ urlpatterns += i18n_patterns(
     path("", include("stations.urls")),
     path("", include("feedback.urls")),
     path("", include("volunteers.urls")),
+    path("", include("projects.urls")),
     # Wagtail serves the editorial pages and must come last: it matches every path.
     path("", include(wagtail_urls)),
     prefix_default_language=True,

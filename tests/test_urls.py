@@ -15,6 +15,8 @@ from accounts import services
 from accounts.models import Membership
 from accounts.roles import Role
 from tests.feedback.url_cases import feedback_cases, feedback_world
+from tests.projects import url_cases_consultations, url_cases_delivery, url_cases_proposals
+from tests.projects.world import project_councils
 from tests.stations.url_cases import stations_cases, stations_world
 from tests.volunteers.url_cases import volunteers_cases, volunteers_world
 
@@ -180,6 +182,9 @@ MATRIX: dict[str, str] = {
     "wishes:express_pay": SCOPED,
     "wishes:express_fallback": SCOPED,
 }
+PROJECT_CASES = (url_cases_proposals, url_cases_consultations, url_cases_delivery)
+for _module in PROJECT_CASES:
+    MATRIX.update(_module.MATRIX)
 STAFF_PREFIXES = ("admin/", "cms/admin/")
 
 
@@ -260,8 +265,17 @@ def world(city, make_user, superuser):
         **_wish_world(city, make_user),
         **_funds_world(city, make_user),
         **stations_world(city, make_user),
+        **_projects_world(city, make_user),
         **volunteers_world(city, make_user),
     }
+
+
+def _projects_world(city, make_user) -> dict[str, Any]:
+    councils = project_councils(city, make_user, prefix="matrix.")
+    world: dict[str, Any] = {"councils": councils}
+    for module in PROJECT_CASES:
+        world.update(module.world(city, make_user, councils))
+    return world
 
 
 def _funds_world(city, make_user) -> dict[str, Any]:
@@ -493,6 +507,7 @@ def scoped_cases(w) -> list[Case]:
         *stations_cases(w),
         *volunteers_cases(w),
         *feedback_cases(w),
+        *[case for module in PROJECT_CASES for case in module.cases(w)],
     ]
 
 

@@ -1,0 +1,3 @@
+"""Views: consultations (see projects/services/consultations.py)."""
+
+urlpatterns: list = []

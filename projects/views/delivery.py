@@ -1,0 +1,3 @@
+"""Views: delivery (see projects/services/delivery.py)."""
+
+urlpatterns: list = []

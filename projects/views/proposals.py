@@ -1,0 +1,3 @@
+"""Views: proposals (see projects/services/proposals.py)."""
+
+urlpatterns: list = []
