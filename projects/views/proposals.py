@@ -1,3 +1,10 @@
 """Views: proposals (see projects/services/proposals.py)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from projects.views._stub import placeholder
+
+urlpatterns = [
+    path("projects/proposals/", placeholder, name="proposals"),
+    path("projects/proposals/<str:reference>/", placeholder, name="proposal"),
+]

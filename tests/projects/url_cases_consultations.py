@@ -2,7 +2,13 @@
 
 from typing import Any
 
-MATRIX: dict[str, str] = {}
+MATRIX: dict[str, str] = {
+    "projects:consultations": "public",  # placeholder until built
+    "projects:consultation": "public",  # placeholder until built
+    "projects:ballot": "public",  # placeholder until built
+    "projects:council": "public",  # placeholder until built
+    "projects:consultation_manage": "public",  # placeholder until built
+}
 
 
 def world(city, make_user, councils) -> dict[str, Any]:

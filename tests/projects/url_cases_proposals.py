@@ -2,7 +2,10 @@
 
 from typing import Any
 
-MATRIX: dict[str, str] = {}
+MATRIX: dict[str, str] = {
+    "projects:proposals": "public",  # placeholder until built
+    "projects:proposal": "public",  # placeholder until built
+}
 
 
 def world(city, make_user, councils) -> dict[str, Any]:
