@@ -5,18 +5,8 @@ Lists show no personal data: no comment, complaint or respondent, only ids and f
 
 from django.contrib import admin
 
+from accounts.admin_base import ReadOnlyAdmin
 from feedback.models import Case, Rating
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Rating)

@@ -14,6 +14,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
 from accounts import audit
+from accounts.admin_base import ReadOnlyAdmin
 from accounts.money import format_cny
 from marketplace import funds
 from marketplace.models import (
@@ -33,17 +34,6 @@ from marketplace.models import (
     PayeeKind,
     Pledge,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ListingLineInline(admin.TabularInline):

@@ -4,18 +4,8 @@ so the admin shows them and changes nothing. No personal data in the lists."""
 from django.contrib import admin
 from django.http import HttpRequest
 
+from accounts.admin_base import ReadOnlyAdmin
 from stations.models import Delivery, DeliveryPhoto, GoodsIntake
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(GoodsIntake)

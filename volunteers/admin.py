@@ -4,18 +4,8 @@ hour matching and write the audit trail. Volunteers' phone numbers are not liste
 
 from django.contrib import admin
 
+from accounts.admin_base import ReadOnlyAdmin
 from volunteers.models import Shift, ShiftSignup, VolunteerProfile
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(VolunteerProfile)
