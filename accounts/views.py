@@ -50,6 +50,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "memberships": list(selectors.user_memberships(request.user)),
             "assignments": list(selectors.user_role_assignments(request.user)),
             "is_staff_member": has_perm_anywhere(request.user, Perm.WORKSPACE_VIEW),
+            "sits_on_a_council": has_perm_anywhere(request.user, Perm.PROJECT_VOTE),
         },
     )
 
@@ -215,6 +216,7 @@ def workspace(request: HttpRequest) -> HttpResponse:
             "can_manage_funds": has_perm_anywhere(request.user, Perm.FUND_MANAGE),
             "can_log_deliveries": has_perm_anywhere(request.user, Perm.DELIVERY_LOG),
             "can_review": has_perm_anywhere(request.user, Perm.WISH_REVIEW),
+            "can_review_projects": has_perm_anywhere(request.user, Perm.PROJECT_REVIEW),
         },
     )
 

@@ -51,3 +51,21 @@ class NoteRequired(LinliError):
 class InvalidScore(LinliError):
     code = "invalid_score"
     message = _("Please choose a score from 1 to 5.")
+
+
+# --- Several beneficiaries (community projects) ------------------------------------------
+
+
+class BadAddress(LinliError):
+    code = "bad_address"
+    message = _("Line %(line)s is not a valid mobile number or email address.")
+
+
+class TooManyAddresses(LinliError):
+    code = "too_many_addresses"
+    message = _("Send at most %(limit)s links at a time.")
+
+
+class NoAddresses(LinliError):
+    code = "no_addresses"
+    message = _("Enter at least one mobile number or email address, one per line.")

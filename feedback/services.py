@@ -29,13 +29,16 @@ from accounts.transitions import Workflow
 from accounts.workdays import add_working_days, working_days_between
 from feedback.exceptions import (
     AlreadyAnswered,
+    BadAddress,
     InvalidScore,
     LinkNotValid,
     LinkStillOpen,
+    NoAddresses,
     NoContact,
     NoRespondent,
     NotDelivered,
     NoteRequired,
+    TooManyAddresses,
 )
 from feedback.models import (
     Case,
@@ -288,6 +291,139 @@ def _link_issue(
     transaction.on_commit(send)
     link.raw_token = token
     return link
+
+
+# --- Several beneficiaries (a community project's survey) -------------------------------
+
+
+def clean_addresses(channel: str, addresses: list[str]) -> list[str]:
+    """The addresses, stripped, validated and without repeats (blank lines dropped).
+
+    Raises:
+        NoAddresses: none given.
+        TooManyAddresses: more than ``PROJECTS_SURVEY_MAX_LINKS``.
+        BadAddress: one is not a mobile number (SMS) or an email address (email); the error
+            names its line number only, never the address.
+    """
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+    from phonenumber_field.phonenumber import to_python
+
+    cleaned: list[str] = []
+    for number, raw in enumerate(addresses, start=1):
+        address = (raw or "").strip()
+        if not address:
+            continue
+        if channel == LinkChannel.EMAIL:
+            try:
+                validate_email(address)
+            except ValidationError:
+                raise BadAddress(line=number) from None
+        else:
+            phone = to_python(address, region="CN")
+            if phone is None or not getattr(phone, "is_valid", lambda: False)():
+                raise BadAddress(line=number)
+            address = phone.as_e164
+        if address not in cleaned:
+            cleaned.append(address)
+    if not cleaned:
+        raise NoAddresses()
+    limit = settings.PROJECTS_SURVEY_MAX_LINKS
+    if len(cleaned) > limit:
+        raise TooManyAddresses(limit=limit)
+    return cleaned
+
+
+def survey_links_send(
+    *, listing: Listing, actor: User, channel: str, addresses: list[str], language: str
+) -> list[ConfirmationLink]:
+    """Send one one-time link to each of several beneficiaries of a delivered listing.
+
+    The addresses are used to send and are never stored or logged (the links carry no
+    household); each message leaves after the commit.
+
+    Raises:
+        NotPermitted: *actor* may not log deliveries in the listing's community.
+        NotDelivered: the listing is not delivered yet.
+        NoAddresses, TooManyAddresses, BadAddress: see :func:`clean_addresses`.
+    """
+    if channel not in (LinkChannel.SMS, LinkChannel.EMAIL):
+        raise LinliError()
+    if not may_log(actor, listing):
+        raise NotPermitted()
+    cleaned = clean_addresses(channel, addresses)
+    with transaction.atomic():
+        listing = (
+            Listing.objects.select_for_update(of=("self",))
+            .select_related("community")
+            .get(pk=listing.pk)
+        )
+        if listing.status not in RATEABLE:
+            raise NotDelivered()
+        return [
+            _link_issue(
+                listing=listing,
+                actor=actor,
+                channel=channel,
+                respondent=_Respondent(None, address, language),
+            )
+            for address in cleaned
+        ]
+
+
+def rating_record(
+    *,
+    actor: User,
+    listing: Listing,
+    score: int,
+    received: bool,
+    comment: str = "",
+    complaint: str = "",
+    channel: str = RatingChannel.FOLLOW_UP_VISIT,
+    now: datetime | None = None,
+) -> Rating:
+    """Station staff record one beneficiary's answer (on a visit or by phone): a visit link
+    used at once carries the rating, so a low score or complaint opens a case as usual.
+
+    Raises:
+        NotPermitted: *actor* may not log deliveries in the listing's community.
+        NotDelivered: the listing is not delivered yet.
+        InvalidScore: not 1 to 5.
+    """
+    if channel not in ON_BEHALF_CHANNELS:
+        raise LinliError()
+    score = _clean_score(score)
+    if not may_log(actor, listing):
+        raise NotPermitted()
+    now = now or timezone.now()
+    with transaction.atomic():
+        listing = (
+            Listing.objects.select_for_update(of=("self",))
+            .select_related("community__parent")
+            .get(pk=listing.pk)
+        )
+        if listing.status not in RATEABLE:
+            raise NotDelivered()
+        link = ConfirmationLink.objects.create(
+            listing=listing,
+            channel=LinkChannel.VISIT,
+            token_hash=hash_token(secrets.token_urlsafe(32)),  # never sent, never usable
+            created_by=actor,
+            created_at=now,
+            expires_at=now + timedelta(days=link_days()),
+            used_at=now,
+        )
+        return _rate(
+            listing=listing,
+            link=link,
+            score=score,
+            received=bool(received),
+            comment=comment,
+            complaint=complaint,
+            channel=channel,
+            recorded_by=actor,
+            now=now,
+        )
 
 
 # --- Answers ----------------------------------------------------------------------------

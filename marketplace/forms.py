@@ -9,6 +9,7 @@ from django.utils.translation import pgettext_lazy
 from accounts.models import Region, RegionLevel
 from marketplace.models import LineKind, ListingKind, ListingStatus
 from marketplace.selectors import FILTER_STATUSES, ListingFilters
+from projects.models import Category as ProjectCategory
 from wishes.forms.staff import HtmlDateInput
 from wishes.models import Category, Urgency
 
@@ -34,7 +35,17 @@ class ListingFilterForm(forms.Form):
         widget=forms.SearchInput(attrs={"placeholder": _("e.g. wheelchair, tuition")}),
     )
     category = forms.ChoiceField(
-        label=_("Category"), choices=_any(_("All categories")) + Category.choices, required=False
+        label=_("Category"),
+        # Wishes' and projects' own words, grouped; "other" is one choice for both.
+        choices=_any(_("All categories"))
+        + [
+            (_("Wishes"), Category.choices),
+            (
+                _("Community projects"),
+                [c for c in ProjectCategory.choices if c[0] not in Category.values],
+            ),
+        ],
+        required=False,
     )
     town = forms.TypedChoiceField(label=_("Town or street"), coerce=int, required=False)
     community = forms.TypedChoiceField(label=_("Community"), coerce=int, required=False)

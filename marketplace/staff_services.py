@@ -227,6 +227,24 @@ def listing_delivered(*, actor: User, listing: Listing, note: str) -> Listing:
     note = (note or "").strip()
     if not note:
         raise ReasonRequired()
+    return _deliver(actor=actor, listing=listing, note=note, how="delivery")
+
+
+def listing_accepted(*, listing: Listing, actor: User | None, note: str) -> Listing:
+    """A community project's work was accepted (a council vote or a staff record): its
+    listing is delivered, so its money may be paid out. Idempotent.
+
+    The caller checked who may accept (``projects.services.delivery``); *actor* is None
+    when a council vote decided it.
+
+    Raises:
+        InvalidTransition: not fully pledged or in delivery.
+    """
+    return _deliver(actor=actor, listing=listing, note=note, how="acceptance")
+
+
+def _deliver(*, actor: User | None, listing: Listing, note: str, how: str) -> Listing:
+    # One verb for both ways in: the public timeline and the outcome read "delivered".
     with transaction.atomic():
         listing = (
             Listing.objects.select_for_update(of=("self",))
@@ -246,6 +264,6 @@ def listing_delivered(*, actor: User, listing: Listing, note: str) -> Listing:
             target=listing,
             region=listing.community,
             reason=note,
-            data={"from": old},
+            data={"from": old} if how == "delivery" else {"from": old, "by": how},
         )
     return listing

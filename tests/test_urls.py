@@ -825,9 +825,22 @@ def test_signed_in_urls_send_anonymous_to_login_and_serve_users(client, world):
         "marketplace:claim": {"reference": world["listing"].reference},
         "marketplace:pledge": {"reference": world["listing"].reference},
     }
-    assert set(simple) | {"account_reauthenticate", "account_set_password", "wishes:object"} == {
-        name for name, kind in MATRIX.items() if kind == SIGNED_IN
-    }
+    # Each part of the projects app hands over (name, kwargs, method, data, status) rows.
+    project_rows = [row for module in PROJECT_CASES for row in module.signed_in_cases(world)]
+    assert set(simple) | {row[0] for row in project_rows} | {
+        "account_reauthenticate",
+        "account_set_password",
+        "wishes:object",
+    } == {name for name, kind in MATRIX.items() if kind == SIGNED_IN}
+    for name, kwargs, method, data, status in project_rows:
+        url = reverse(name, kwargs=kwargs)
+        send = getattr(client, method)
+        client.logout()
+        response = send(url, data) if data else send(url)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"], name
+        client.force_login(world["outsider"])
+        response = send(url, data) if data else send(url)
+        assert response.status_code == status, name
     for name, kwargs in simple.items():
         url = reverse(name, kwargs=kwargs)
         client.logout()

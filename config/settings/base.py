@@ -171,6 +171,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "volunteers.tasks.shift_reminders_send",
         "schedule": crontab(minute=0),
     },
+    "close-due-consultations": {
+        "task": "projects.tasks.consultations_close_due",
+        "schedule": crontab(minute=20),
+    },
+    "remind-project-deadlines": {
+        "task": "projects.tasks.projects_remind",
+        "schedule": crontab(hour=8, minute=0),
+    },
 }
 
 # Recipients' feedback: how long a one-time link lives, and working days before a follow-up
@@ -333,6 +341,11 @@ WISH_NOTICE_DAYS = env.int("WISH_NOTICE_DAYS", default=5)
 WISH_DUPLICATE_WINDOW_DAYS = env.int("WISH_DUPLICATE_WINDOW_DAYS", default=365)
 WISH_TRACKING_LINK_DAYS = env.int("WISH_TRACKING_LINK_DAYS", default=180)
 WISH_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+# Projects: a consultation nobody closed is closed by the beat this many days after voting.
+PROJECTS_AUTO_CLOSE_DAYS = env.int("PROJECTS_AUTO_CLOSE_DAYS", default=3)
+# Projects' delivery: remind this many working days before a deadline; survey links per call.
+PROJECTS_REMIND_WORKING_DAYS = env.int("PROJECTS_REMIND_WORKING_DAYS", default=10)
+PROJECTS_SURVEY_MAX_LINKS = env.int("PROJECTS_SURVEY_MAX_LINKS", default=200)
 # Marketplace: a claim holds a listing this long; a pending pledge reserves capacity this
 # long (aligned with the payment page's expiry); limits against hoarding.
 CLAIM_DAYS = env.int("CLAIM_DAYS", default=7)

@@ -16,11 +16,14 @@ from django.views.decorators.http import require_GET
 from feedback.selectors import listing_outcome
 from marketplace import selectors, selectors_ledger, selectors_matching
 from marketplace.forms import ListingFilterForm
-from marketplace.models import LineKind, Listing, ListingStatus
+from marketplace.models import LineKind, Listing, ListingKind, ListingStatus
+from projects.models import Category as ProjectCategory
 from wishes.models import Category, Urgency
 
 PAGE_SIZE = 20
 CATEGORY_LABELS = dict(Category.choices)
+# A project's category is a word of the projects' vocabulary.
+PROJECT_CATEGORY_LABELS = dict(ProjectCategory.choices)
 URGENCY_LABELS = dict(Urgency.choices)
 STEP_LABELS = {
     "wish.published": _("Published after its public notice"),
@@ -32,7 +35,8 @@ STEP_LABELS = {
 
 def _label(listing: Listing) -> None:
     """Category and urgency are stored as words of the source's vocabulary; name them."""
-    listing.category_label = CATEGORY_LABELS.get(listing.category, listing.category)
+    labels = PROJECT_CATEGORY_LABELS if listing.kind == ListingKind.PROJECT else CATEGORY_LABELS
+    listing.category_label = labels.get(listing.category, listing.category)
     listing.urgency_label = URGENCY_LABELS.get(listing.urgency, listing.urgency)
 
 

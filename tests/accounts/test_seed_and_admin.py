@@ -10,6 +10,7 @@ from django.urls import reverse
 from accounts.management.commands.seed_demo import DEMO_PASSWORD, PEOPLE
 from accounts.models import AuditEvent, Organisation, Region, RoleAssignment, Station, User
 from accounts.roles import Role
+from projects.demo import NEIGHBOURS
 
 
 @pytest.mark.django_db
@@ -24,7 +25,8 @@ def test_seed_demo_is_idempotent_and_complete():
     )
     events = AuditEvent.objects.count()
     call_command("seed_demo", "--force", "--quiet-logins", stdout=StringIO())
-    assert counts == (17, 8, 6, len(PEOPLE))
+    # The logins printed, plus the four neighbours on the Shenghe council (not printed).
+    assert counts == (17, 8, 6, len(PEOPLE) + len(NEIGHBOURS))
     assert (
         Region.objects.count(),
         Station.objects.count(),

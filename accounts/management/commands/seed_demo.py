@@ -184,6 +184,7 @@ class Command(BaseCommand):
             self._organisations(regions, users)
         from cms.demo import seed_site
         from marketplace.demo import seed_claim, seed_funds, seed_giving
+        from projects.demo import seed_projects
         from stations.demo import seed_stations
         from wishes.demo import seed_wishes
 
@@ -192,6 +193,7 @@ class Command(BaseCommand):
         seed_funds()
         seed_claim()
         seed_stations()
+        seed_projects()
         seed_site()
         if not quiet_logins:
             self._print_logins()

@@ -1,0 +1,1 @@
+"""Forms of micro-projects, one module per part."""
