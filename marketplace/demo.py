@@ -93,7 +93,7 @@ def seed_claim() -> bool:
         ),
         **people,
     )
-    listing = Listing.objects.get(source_id=wish.pk, kind="wish")
+    listing = Listing.objects.of(wish).get()
     services.claim_create(donor=people["donor"], listing=listing)
     return True
 
@@ -335,7 +335,7 @@ def seed_funds() -> int:
 
     # More needs to give to, published the way every demo wish is.
     repair, oxygen, flooded = (_run(demo, **people) for demo in fund_wishes())
-    listings = {w.pk: Listing.objects.get(source_id=w.pk, kind="wish") for w in (repair, oxygen)}
+    listings = {w.pk: Listing.objects.of(w).get() for w in (repair, oxygen)}
     education = (
         Listing.objects.filter(status=ListingStatus.OPEN, category="education")
         .order_by("pk")

@@ -78,7 +78,7 @@ def listing_publish(
     Call it inside the transaction that publishes the source.
     """
     source_type = ContentType.objects.get_for_model(source)
-    existing = Listing.objects.filter(source_type=source_type, source_id=source.pk).first()
+    existing = Listing.objects.of(source).first()
     if existing is not None:
         return existing
     listing = Listing.objects.create(

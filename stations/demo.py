@@ -32,7 +32,7 @@ HANDRAILS = "独居老人家中加装扶手和防滑地面"
 
 def _listing(title: str) -> Listing:
     wish = Wish.objects.get(title=title)
-    return Listing.objects.get(source_id=wish.pk, kind="wish")
+    return Listing.objects.of(wish).get()
 
 
 def _at(day, hour: int) -> datetime:

@@ -419,7 +419,7 @@ def _market_world(donor, publish) -> dict[str, Any]:
     from wishes.models import Status
 
     def listing():
-        return Listing.objects.get(source_id=publish(Status.PUBLISHED).pk)
+        return Listing.objects.of(publish(Status.PUBLISHED)).get()
 
     first, claimed, doomed = listing(), listing(), listing()
     line = first.lines.get(kind="money")

@@ -870,7 +870,6 @@ def wish_express_fallback(*, actor: User, wish: Wish, amount: Decimal, reason: s
         InvalidTransition: the wish's listing is not open past its deadline, or someone
             has pledged or claimed it.
     """
-    from django.contrib.contenttypes.models import ContentType
 
     from accounts.errors import InvalidTransition
     from marketplace.models import Listing
@@ -883,9 +882,7 @@ def wish_express_fallback(*, actor: User, wish: Wish, amount: Decimal, reason: s
         raise RouteDetailsMissing(details=str(Wish._meta.get_field("express_amount").verbose_name))
     with transaction.atomic():
         wish = _lock(wish)
-        listing = Listing.objects.filter(
-            source_type=ContentType.objects.get_for_model(Wish), source_id=wish.pk
-        ).first()
+        listing = Listing.objects.of(wish).first()
         if not express_fallback_allowed(wish, listing):
             raise InvalidTransition(current=wish.get_status_display())
         listing_cancel(actor=actor, listing=listing, reason=reason)

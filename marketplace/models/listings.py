@@ -48,6 +48,12 @@ class ListingQuerySet(models.QuerySet):
     def open(self) -> "ListingQuerySet":
         return self.filter(status=ListingStatus.OPEN)
 
+    def of(self, source: models.Model) -> "ListingQuerySet":
+        """The listing published for *source* (a wish, a project): at most one."""
+        return self.filter(
+            source_type=ContentType.objects.get_for_model(source), source_id=source.pk
+        )
+
 
 class Listing(models.Model):
     """One published need: open to donors, or (not *offered*) served by a station's own

@@ -38,7 +38,7 @@ def test_new_donor_claims_an_urgent_education_wish_and_pays_by_bank_transfer(dem
     )
     wish.category = "education"
     wish.save(update_fields=["category"])
-    listing = Listing.objects.get(source_id=wish.pk)
+    listing = Listing.objects.of(wish).get()
     Listing.objects.filter(pk=listing.pk).update(category="education")
     mail.outbox.clear()
 
@@ -126,7 +126,7 @@ def test_partial_stripe_pledge_moves_the_progress_bar_when_the_webhook_arrives(
         title="独居老人的冬季取暖费",
         needs=[NeedLine(kind="money", amount=Decimal("1000.00"))],
     )
-    listing = Listing.objects.get(source_id=wish.pk)
+    listing = Listing.objects.of(wish).get()
 
     # A second donor pledges ¥300 of ¥1,000 and pays by card on Stripe's page.
     page.goto(f"{base}/en/accounts/login/")

@@ -103,7 +103,7 @@ def fully_pledged(city, make_user):
             NeedLine(kind="goods", item="轮椅", quantity=1, specification="折叠式"),
         ],
     )
-    listing = Listing.objects.get(source_id=wish.pk)
+    listing = Listing.objects.of(wish).get()
     money = listing.lines.get(kind="money")
     goods = listing.lines.get(kind="goods")
     pay(pledge_create(donor=donor, line=money, quantity=Decimal("500")))

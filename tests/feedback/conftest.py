@@ -64,7 +64,7 @@ def deliver(north_staff):
             title=title,
             needs=[NeedLine(kind="money", amount=Decimal("500.00"))],
         )
-        listing = Listing.objects.get(source_id=wish.pk)
+        listing = Listing.objects.of(wish).get()
         for donor in donors:  # each gives ¥100, paid and confirmed
             pay(pledge_create(donor=donor, line=listing.lines.get(), quantity=Decimal("100")))
         Listing.objects.filter(pk=listing.pk).update(status=ListingStatus.DELIVERED)

@@ -232,7 +232,7 @@ def test_no_phone_means_a_visit_at_once(city, north_staff, north_reviewer, deliv
         household=make_household(city.north_a, north_staff, phone=""),
         needs=[NeedLine(kind="money", amount=Decimal("100"))],
     )
-    listing = Listing.objects.get(source_id=wish.pk)
+    listing = Listing.objects.of(wish).get()
     Listing.objects.filter(pk=listing.pk).update(status=ListingStatus.DELIVERED)
     with pytest.raises(NoContact):
         services.confirmation_request(listing=listing, actor=north_staff)

@@ -89,7 +89,7 @@ def test_email_channel_goes_to_the_requester(city, north_staff, north_reviewer, 
         policy_due_on=None,
     )
     wishes.wish_publish(wish=wish, now=wish.notice_ends_at + timedelta(seconds=1))
-    listing = Listing.objects.get(source_id=wish.pk)
+    listing = Listing.objects.of(wish).get()
     Listing.objects.filter(pk=listing.pk).update(status=ListingStatus.DELIVERED)
     link = send(listing, north_staff, channel="email")
     assert len(mail.outbox) == 1

@@ -98,7 +98,7 @@ def listing_open(city, north_staff, north_reviewer):
     from wishes.models import Status
 
     wish = make_wish(north_staff, city.north_a, status=Status.PUBLISHED, reviewer=north_reviewer)
-    return Listing.objects.get(source_id=wish.pk)
+    return Listing.objects.of(wish).get()
 
 
 def test_outcome_include_renders_figures_only(rated, english):

@@ -18,7 +18,7 @@ def feedback_world(staff, publish) -> dict[str, Any]:
     from wishes.models import Status
 
     def delivered():
-        listing = Listing.objects.get(source_id=publish(Status.PUBLISHED).pk)
+        listing = Listing.objects.of(publish(Status.PUBLISHED)).get()
         Listing.objects.filter(pk=listing.pk).update(status=ListingStatus.DELIVERED)
         return listing
 

@@ -26,7 +26,7 @@ def listing(city, make_user) -> Listing:
             NeedLine(kind="service", skill="陪诊", hours=Decimal("4")),
         ],
     )
-    return Listing.objects.get(source_id=wish.pk)
+    return Listing.objects.of(wish).get()
 
 
 @pytest.fixture

@@ -164,7 +164,7 @@ def build(city, make_user, city_admin, city_fund) -> World:
         title="为独居老人添置助行器",
         needs=[NeedLine(kind="money", amount=Decimal("600.00"))],
     )
-    wish_listing = Listing.objects.get(source_id=wish.pk, kind="wish")
+    wish_listing = Listing.objects.of(wish).get()
     _money_pledge(wish_listing, hidden, "300", anonymous=True)
     staff_services.listing_delivered(actor=staff, listing=wish_listing, note="已送达")
     payout = funds.disbursement_request(

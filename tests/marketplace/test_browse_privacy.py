@@ -55,7 +55,7 @@ def world(city, make_user, site):
         )
         for n in range(3)
     ]
-    listings = [Listing.objects.get(source_id=wish.pk) for wish in wishes]
+    listings = [Listing.objects.of(wish).get() for wish in wishes]
     named = UserFactory(email=f"named@{DONOR_DOMAIN}", display_name="热心邻居")
     hidden = UserFactory(email=f"hidden@{DONOR_DOMAIN}", display_name=HIDDEN_NAME)
     blank = UserFactory(email=f"blank@{DONOR_DOMAIN}", display_name="")

@@ -93,7 +93,7 @@ def _money_listing(city, make_user, amount: str = "300") -> Listing:
         reviewer=make_user(Role.TOWN_REVIEWER, city.north),
         needs=[NeedLine(kind="money", amount=Decimal(amount))],
     )
-    return Listing.objects.get(source_id=wish.pk, kind="wish")
+    return Listing.objects.of(wish).get()
 
 
 def _project_listing(city, amount: str = "600") -> Listing:

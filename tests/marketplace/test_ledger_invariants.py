@@ -179,7 +179,7 @@ def world(city, make_user, city_admin, city_fund, stripe_fake) -> World:
         community=city.north_a,
         lines=[services.LineSpec(kind="money", target=Decimal("1500"))],
     )
-    listings = [Listing.objects.get(source_id=wish.pk, kind="wish"), project]
+    listings = [Listing.objects.of(wish).get(), project]
     donors = [make_user(), make_user(), make_user()]
     Membership.objects.create(organisation=company, user=donors[2])
     return World(

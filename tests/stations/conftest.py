@@ -44,7 +44,7 @@ def listing(city, staff, make_user) -> Listing:
             NeedLine(kind="service", skill="陪诊", hours=Decimal("4")),
         ],
     )
-    return Listing.objects.get(source_id=wish.pk, kind="wish")
+    return Listing.objects.of(wish).get()
 
 
 def wish_of(listing: Listing) -> Wish:

@@ -54,7 +54,7 @@ def test_concurrent_deliveries_never_exceed_the_target(city, make_user):
         reviewer=reviewer,
         needs=[NeedLine(kind="goods", item="大米", quantity=TARGET)],
     )
-    listing = Listing.objects.get(source_id=wish.pk, kind="wish")
+    listing = Listing.objects.of(wish).get()
     line = listing.lines.get()
     pledge = marketplace.pledge_create(donor=make_user(), line=line, quantity=line.target)
     marketplace.pledge_confirm(pledge=pledge)

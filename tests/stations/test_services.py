@@ -124,7 +124,7 @@ def test_a_station_route_wish_is_delivered_through_its_listing(city, staff, make
 
     reviewer = make_user(Role.TOWN_REVIEWER, city.north)
     wish = make_wish(staff, city.north_a, status=Status.STATION_SERVICE, reviewer=reviewer)
-    listing = Listing.objects.get(source_id=wish.pk, kind="wish")
+    listing = Listing.objects.of(wish).get()
     assert not listing.offered
 
     _deliver_all(listing, staff)

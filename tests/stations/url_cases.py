@@ -67,7 +67,7 @@ def stations_world(city, make_user) -> dict[str, Any]:
             NeedLine(kind="goods", item="轮椅", quantity=3),
         ],
     )
-    listing = Listing.objects.get(source_id=wish.pk, kind="wish")
+    listing = Listing.objects.of(wish).get()
     money, goods = listing.lines.get(kind="money"), listing.lines.get(kind="goods")
     donor = make_user(email="station.donor@example.org")
     pay(market.pledge_create(donor=donor, line=money, quantity=money.target))

@@ -109,7 +109,7 @@ def _balance(fund) -> Decimal:
 def test_an_express_wish_is_paid_from_the_fund_and_resolved(city, people, north_fund):
     wish = _express_wish(city, people)
     assert wish.status == Status.PUBLISHED and wish.express_amount == Decimal("800.00")
-    assert not Listing.objects.filter(source_id=wish.pk, kind="wish").exists()  # not for donors
+    assert not Listing.objects.of(wish).exists()  # not for donors
 
     grant = _pay(wish, people.north_reviewer, north_fund)
 
@@ -239,7 +239,7 @@ def _direct_wish(city, people) -> tuple[Wish, Listing]:
     wish = make_wish(
         people.north_staff, city.north_a, status=Status.PUBLISHED, reviewer=people.north_reviewer
     )
-    return wish, Listing.objects.get(source_id=wish.pk, kind="wish")
+    return wish, Listing.objects.of(wish).get()
 
 
 def _past_deadline(listing: Listing) -> None:

@@ -237,7 +237,7 @@ def direct_wish(city, people) -> Wish:
 
 
 def _lapse(wish: Wish) -> Listing:
-    listing = Listing.objects.get(source_id=wish.pk, kind="wish")
+    listing = Listing.objects.of(wish).get()
     Listing.objects.filter(pk=listing.pk).update(deadline=timezone.localdate() - timedelta(days=1))
     return listing
 
@@ -282,7 +282,7 @@ def test_the_fallback_is_refused_before_the_deadline(client, site, people, direc
     assert "逾期无人认领" in page  # typed input kept
     direct_wish.refresh_from_db()
     assert direct_wish.route == Route.DIRECT
-    assert Listing.objects.get(source_id=direct_wish.pk, kind="wish").status == ListingStatus.OPEN
+    assert Listing.objects.of(direct_wish).get().status == ListingStatus.OPEN
 
 
 @pytest.mark.parametrize(

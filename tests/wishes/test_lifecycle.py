@@ -187,7 +187,7 @@ def test_a_station_route_wish_is_served_through_a_listing_nobody_else_sees(
         status=Status.STATION_SERVICE,
         reviewer=people.north_reviewer,
     )
-    listing = Listing.objects.get(source_id=wish.pk, kind="wish")
+    listing = Listing.objects.of(wish).get()
     # Delivered, evidenced and rated by the station like any listing ...
     assert listing.status == ListingStatus.IN_DELIVERY and not listing.offered
     assert listing.station == wish.station and listing.lines.count() == wish.needs.count()

@@ -424,9 +424,7 @@ def express_funds(user: User, wish: Wish) -> QuerySet[Fund]:
 def wish_listing(wish: Wish) -> Listing | None:
     """The listing a direct wish was published as (one query)."""
     return (
-        Listing.objects.filter(
-            source_type=ContentType.objects.get_for_model(Wish), source_id=wish.pk
-        )
+        Listing.objects.of(wish)
         .only("pk", "reference", "status", "deadline", "source_type_id", "source_id")
         .first()
     )
