@@ -150,7 +150,7 @@ PEOPLE = [
         "刘伟",
         Role.COUNCIL_MEMBER,
         "dg-nc-sh",
-        "council member, Shenghe community",
+        "council member and secretary, Shenghe community",
     ),
     ("volunteer@linli.local", "黄敏", Role.VOLUNTEER, "dg-nc", "volunteer, Nancheng Street"),
     ("donor@linli.local", "周明", None, None, "individual donor"),
