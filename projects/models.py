@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import Organisation, Region, Station
-from marketplace.models import LineKind, Listing
+from marketplace.models import LineKind, Listing, ListingStatus
 from wishes.models import private_storage
 
 
@@ -484,6 +484,12 @@ class ProjectStatus(models.TextChoices):
 
 # Statuses in which the work runs against its deadline.
 RUNNING = (ProjectStatus.FUNDING, ProjectStatus.IN_PROGRESS)
+# A running project may be accepted once its listing has everything it needs.
+ACCEPTABLE_LISTING = (
+    ListingStatus.FULLY_PLEDGED,
+    ListingStatus.IN_DELIVERY,
+    ListingStatus.DELIVERED,
+)
 
 
 class ProjectQuerySet(models.QuerySet):

@@ -13,7 +13,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Sum
@@ -50,6 +49,7 @@ from stations.exceptions import (
     TooManyPhotos,
 )
 from stations.models import Condition, Delivery, DeliveryPhoto, GoodsIntake
+from wishes.attachments import file_first
 from wishes.exceptions import NoStation
 from wishes.models import AidSource, Household, Wish
 
@@ -395,21 +395,15 @@ def delivery_photo_add(
         description=(description or "").strip()[:120],
         uploaded_by=actor,
     )
-    # The file is written before the row; if the transaction fails, the file goes too.
-    photo.file.save("upload", ContentFile(clean.content), save=False)
-    try:
-        with transaction.atomic():
-            photo.save()
-            audit.record(
-                actor=actor,
-                verb="delivery_photo.add",
-                target=photo,
-                region=listing.community,
-                data={"delivery": delivery.pk, "size": photo.size},
-            )
-    except BaseException:
-        photo.file.storage.delete(photo.file.name)
-        raise
+    with file_first(photo, clean.content), transaction.atomic():
+        photo.save()
+        audit.record(
+            actor=actor,
+            verb="delivery_photo.add",
+            target=photo,
+            region=listing.community,
+            data={"delivery": delivery.pk, "size": photo.size},
+        )
     return photo
 
 

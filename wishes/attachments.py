@@ -11,6 +11,8 @@ import io
 import secrets
 import struct
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -139,6 +141,19 @@ def clean_pdf(data: bytes) -> CleanFile:
     return CleanFile(data, "pdf", "application/pdf")
 
 
+@contextmanager
+def file_first(instance, content: bytes) -> Iterator[None]:
+    """Write *instance*'s file, then let the block save its row: if the block fails, the
+    file is deleted too, so no file is left without its row. Nest the block's
+    ``transaction.atomic()`` inside this, so the rollback comes first."""
+    instance.file.save("upload", ContentFile(content), save=False)
+    try:
+        yield
+    except BaseException:
+        instance.file.storage.delete(instance.file.name)
+        raise
+
+
 def attachment_add(
     *, actor: User, wish: Wish, upload: UploadedFile, kind: str, description: str = ""
 ) -> Attachment:
@@ -177,24 +192,18 @@ def attachment_add(
         description=description.strip()[:120],
         uploaded_by=actor,
     )
-    # The file is written before the row; if the transaction fails, the file goes too.
-    attachment.file.save("upload", ContentFile(clean.content), save=False)
-    try:
-        with transaction.atomic():
-            attachment.save()
-            audit.record(
-                actor=actor,
-                verb="attachment.add",
-                target=attachment,
-                region=region,
-                data={
-                    "wish": wish.pk,
-                    "kind": kind,
-                    "content_type": clean.content_type,
-                    "size": attachment.size,
-                },
-            )
-    except BaseException:
-        attachment.file.storage.delete(attachment.file.name)
-        raise
+    with file_first(attachment, clean.content), transaction.atomic():
+        attachment.save()
+        audit.record(
+            actor=actor,
+            verb="attachment.add",
+            target=attachment,
+            region=region,
+            data={
+                "wish": wish.pk,
+                "kind": kind,
+                "content_type": clean.content_type,
+                "size": attachment.size,
+            },
+        )
     return attachment

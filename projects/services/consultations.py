@@ -36,6 +36,7 @@ from projects.exceptions import (
     VotingClosed,
 )
 from projects.models import (
+    ACCEPTABLE_LISTING,
     RUNNING,
     AgendaItem,
     Attendance,
@@ -58,9 +59,6 @@ logger = logging.getLogger(__name__)
 
 C = ConsultationStatus
 CONSULTATION = Workflow("consultation", {C.SCHEDULED: {C.CLOSED, C.CANCELLED}})
-
-# A project may be put to an acceptance vote once its listing has everything it needs.
-ACCEPTABLE_LISTING = ("fully_pledged", "in_delivery", "delivered")
 
 
 def _guard_minutes(actor: User | None, council: Council) -> None:

@@ -23,7 +23,7 @@ from accounts.roles import Role
 from feedback import services as feedback
 from feedback.models import ConfirmationLink, Rating, RatingChannel
 from marketplace import staff_services
-from marketplace.models import LineKind, ListingKind, ListingStatus
+from marketplace.models import LineKind, ListingKind
 from marketplace.services import LineSpec, listing_publish
 from projects import rules
 from projects.exceptions import (
@@ -41,6 +41,7 @@ from projects.exceptions import (
     ReasonRequired,
 )
 from projects.models import (
+    ACCEPTABLE_LISTING,
     RUNNING,
     Acceptance,
     AcceptanceMethod,
@@ -60,13 +61,6 @@ from projects.rules import PROJECT
 from projects.services import notify
 
 logger = logging.getLogger(__name__)
-
-# The listing's states in which the work may be accepted: everything it needs is pledged.
-ACCEPTABLE_LISTING = (
-    ListingStatus.FULLY_PLEDGED,
-    ListingStatus.IN_DELIVERY,
-    ListingStatus.DELIVERED,
-)
 
 
 @dataclass(frozen=True)

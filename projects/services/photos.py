@@ -6,7 +6,6 @@ show no personal data); council staff, reviewers and the station can hide one.
 import secrets
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
@@ -21,6 +20,7 @@ from projects.exceptions import (
 )
 from projects.models import Acceptance, Council, Photo, ProgressUpdate, Proposal, ProposalStatus
 from stations import photos as cleaning
+from wishes.attachments import file_first
 
 MAX_PHOTOS = 6  # per proposal, per progress update, per acceptance
 
@@ -82,37 +82,31 @@ def photo_add(
         description=(description or "").strip()[:120],
         uploaded_by=actor,
     )
-    # The file is written before the row; if the transaction fails, the file goes too.
-    photo.file.save("upload", ContentFile(clean.content), save=False)
-    try:
-        with transaction.atomic():
-            # Checked again under the proposal's lock: its status may have moved, and two
-            # uploads at once must not pass the cap.
-            locked = (
-                Proposal.objects.select_for_update(of=("self",))
-                .select_related("community")
-                .get(pk=proposal.pk)
-            )
-            if not _may_add(actor, locked, staff_context=staff_context):
-                raise NotPermitted()
-            if same_place.count() >= MAX_PHOTOS:
-                raise TooManyProjectPhotos(count=MAX_PHOTOS)
-            photo.save()
-            audit.record(
-                actor=actor,
-                verb="photo.added",
-                target=photo,
-                region=proposal.community,
-                data={
-                    "proposal": proposal.reference,
-                    "update": update.pk if update else None,
-                    "acceptance": acceptance.pk if acceptance else None,
-                    "size": photo.size,
-                },
-            )
-    except BaseException:
-        photo.file.storage.delete(photo.file.name)
-        raise
+    with file_first(photo, clean.content), transaction.atomic():
+        # Checked again under the proposal's lock: its status may have moved, and two
+        # uploads at once must not pass the cap.
+        locked = (
+            Proposal.objects.select_for_update(of=("self",))
+            .select_related("community")
+            .get(pk=proposal.pk)
+        )
+        if not _may_add(actor, locked, staff_context=staff_context):
+            raise NotPermitted()
+        if same_place.count() >= MAX_PHOTOS:
+            raise TooManyProjectPhotos(count=MAX_PHOTOS)
+        photo.save()
+        audit.record(
+            actor=actor,
+            verb="photo.added",
+            target=photo,
+            region=proposal.community,
+            data={
+                "proposal": proposal.reference,
+                "update": update.pk if update else None,
+                "acceptance": acceptance.pk if acceptance else None,
+                "size": photo.size,
+            },
+        )
     return photo
 
 

@@ -34,7 +34,7 @@ from projects.forms.delivery import (
     SendBackForm,
     SurveyForm,
 )
-from projects.models import Project, ProjectStatus
+from projects.models import RUNNING, Project, ProjectStatus
 from projects.selectors import delivery as selectors
 from projects.services import delivery as services
 
@@ -329,7 +329,7 @@ def _manage_page(
     user = request.user
     may_run = rules.may_run(user, project.community)
     accepted = project.status == ProjectStatus.ACCEPTED
-    running = project.status in (ProjectStatus.FUNDING, ProjectStatus.IN_PROGRESS)
+    running = project.status in RUNNING
     return render(
         request,
         "projects/delivery/manage.html",

@@ -558,3 +558,22 @@ def test_the_description_is_escaped(wish, people):
     )
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
     assert item.token in html
+
+
+def test_a_failure_after_the_file_is_written_leaves_no_file(wish, people, monkeypatch):
+    """``file_first``: the row's transaction fails after the file was written, so the file
+    is deleted too (the same helper stores delivery and project photos)."""
+    before = stored_files()
+
+    def fail(**kwargs):
+        raise RuntimeError("the audit trail is down")
+
+    monkeypatch.setattr(attachments.audit, "record", fail)
+    with pytest.raises(RuntimeError):
+        attachments.attachment_add(
+            actor=people.north_staff,
+            wish=wish,
+            upload=upload("sign.png", png(alpha=True), "image/png"),
+            kind="photo",
+        )
+    assert not Attachment.objects.exists() and stored_files() == before
