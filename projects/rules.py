@@ -91,5 +91,11 @@ def may_run(user: User, community: Region) -> bool:
     return has_perm(user, Perm.DELIVERY_LOG, community)
 
 
+def may_hide_photos(user: User, community: Region) -> bool:
+    """Council members, station staff and reviewers take down a photo that shows what it
+    should not (faces, house numbers)."""
+    return may_table(user, community) or may_review(user, community) or may_run(user, community)
+
+
 def is_community(region: Region) -> bool:
     return region.level == RegionLevel.COMMUNITY

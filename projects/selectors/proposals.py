@@ -191,6 +191,14 @@ def merge_targets(proposal: Proposal) -> list[Proposal]:
     )
 
 
+def access_photo_to_hide(user: User, token: str) -> Photo:
+    """A photo *user* may take down (see ``rules.may_hide_photos``); 404 for anyone else."""
+    photo = Photo.objects.select_related("proposal__community").filter(token=token).first()
+    if photo is None or not rules.may_hide_photos(user, photo.proposal.community):
+        raise Http404
+    return photo
+
+
 def public_photo(token: str) -> Photo:
     """A photo anyone may see: not hidden, of a proposal that is not withdrawn; else 404."""
     photo = (

@@ -118,11 +118,7 @@ def photo_hide(*, actor: User, photo: Photo, reason: str) -> Photo:
         ReasonRequired: no reason given.
     """
     community = Proposal.objects.select_related("community").get(pk=photo.proposal_id).community
-    if not (
-        rules.may_table(actor, community)
-        or rules.may_review(actor, community)
-        or rules.may_run(actor, community)
-    ):
+    if not rules.may_hide_photos(actor, community):
         raise NotPermitted()
     reason = (reason or "").strip()
     if not reason:

@@ -89,6 +89,7 @@ def project_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "overdue": project.is_overdue(today),
             "may_manage": services.may_post_progress(user, project),
             "may_review": rules.may_review(user, project.community),
+            "may_hide_photos": rules.may_hide_photos(user, project.community),
             "section": "projects",
         },
     )

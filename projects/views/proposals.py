@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -168,6 +169,8 @@ def _detail(
         "merged": merged,
         "steps": selectors.proposal_history(proposal, merged),
         "photos": selectors.proposal_photos(proposal),
+        "may_hide_photos": user.is_authenticated
+        and rules.may_hide_photos(user, proposal.community),
         "item": selectors.current_item(proposal),
         "project": selectors.public_project(proposal),
         "supports": support is not None,
@@ -303,6 +306,27 @@ def proposal_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
     return _detail(request, proposal, forms={"withdraw": form}, status=400)
 
 
+@login_required
+@require_POST
+def photo_hide(request: HttpRequest, token: str) -> HttpResponse:
+    """Take a photo off the public pages, with a reason (kept in the audit trail)."""
+    photo = selectors.access_photo_to_hide(request.user, token)
+    try:
+        photo_services.photo_hide(
+            actor=request.user, photo=photo, reason=request.POST.get("reason", "")
+        )
+    except LinliError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The photo is hidden from the public."))
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(back)
+    return _back(photo.proposal)
+
+
 @require_GET
 def photo(request: HttpRequest, token: str):
     """A proposal's or project's photo: public, unless hidden (404)."""
@@ -327,4 +351,5 @@ urlpatterns = [
         name="proposal_withdraw",
     ),
     path("projects/photos/<str:token>/", photo, name="photo"),
+    path("projects/photos/<str:token>/hide/", photo_hide, name="photo_hide"),
 ]

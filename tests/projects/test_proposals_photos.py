@@ -129,3 +129,36 @@ def test_progress_photos_are_for_the_station_and_the_minute_keeper(proposal, cou
             _add(refused, proposal, update=update)
     # progress photos do not count against the proposal's own six, nor show on its page
     assert proposal_photos(proposal) == []
+
+
+def test_staff_hide_a_photo_from_the_page_and_it_is_gone(client, councils, city):
+    """A council member hides a photo from the proposal page (with a reason): the photo
+    answers 404 and leaves the page; the reason stays in the audit trail."""
+    from accounts.models import AuditEvent
+    from projects.services.photos import photo_add
+    from tests.projects.proposals_fixtures import propose
+    from tests.stations.conftest import jpeg_bytes, upload
+
+    proposal = propose(councils.resident, city.north_a, title="路口积水")
+    photo = photo_add(
+        actor=councils.resident,
+        proposal=proposal,
+        upload=upload(jpeg_bytes()),
+        no_personal_data=True,
+    )
+    page = reverse("projects:proposal", kwargs={"reference": proposal.reference})
+    photo_url = reverse("projects:photo", kwargs={"token": photo.token})
+    client.force_login(councils.resident)  # the proposer may not take photos down
+    assert "photo_hide" not in client.get(page).content.decode()
+    assert photo.token in client.get(page).content.decode()
+
+    client.force_login(councils.members[1])
+    hide = reverse("projects:photo_hide", kwargs={"token": photo.token})
+    assert f'action="{hide}"' in client.get(page).content.decode()
+    response = client.post(hide, {"reason": "", "next": page})
+    assert response.status_code == 302 and client.get(photo_url).status_code == 200  # no reason
+    response = client.post(hide, {"reason": "照片里有门牌号", "next": "https://evil.example/"})
+    assert response.status_code == 302 and response["Location"] == page  # not off-site
+    assert client.get(photo_url).status_code == 404
+    assert photo.token not in client.get(page).content.decode()
+    assert AuditEvent.objects.get(verb="photo.hidden").reason == "照片里有门牌号"

@@ -16,18 +16,29 @@ MATRIX: dict[str, str] = {
     "projects:proposal_table": "scoped",
     "projects:proposal_merge": "scoped",
     "projects:proposal_withdraw": "scoped",
+    "projects:photo_hide": "scoped",  # POST; council members, station staff, reviewers
 }
 
 
 def world(city, make_user, councils) -> dict[str, Any]:
     """Open north proposals to table, merge (one into another) and withdraw, and one to
     support, each made by the council's resident."""
+    from projects.services.photos import photo_add
     from tests.projects.proposals_fixtures import propose
+    from tests.stations.conftest import jpeg_bytes, upload
 
     def proposal(title: str):
         return propose(councils.resident, city.north_a, title=title)
 
+    with_photo = proposal("有照片")
+    photo = photo_add(
+        actor=councils.resident,
+        proposal=with_photo,
+        upload=upload(jpeg_bytes()),
+        no_personal_data=True,
+    )
     return {
+        "proposal_photo": photo,
         "proposal_to_table": proposal("待提交议事"),
         "proposal_to_merge": proposal("待合并"),
         "proposal_merge_into": proposal("合并目标"),
@@ -67,6 +78,15 @@ def cases(w) -> list:
             method="post",
             ok=302,
             data={"withdraw-reason": "物业已修好"},
+        ),
+        Case(
+            "projects:photo_hide",
+            {"token": w["proposal_photo"].token},
+            allowed=councils.station,
+            wrong=councils.south_station,
+            method="post",
+            ok=302,
+            data={"reason": "照片里有门牌号"},
         ),
     ]
 
