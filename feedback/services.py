@@ -149,6 +149,40 @@ def _send(channel: str, address: str, context: dict, language: str) -> None:
             send_sms(address, render_to_string("feedback/messages/link_sms.txt", context).strip())
 
 
+def _lock_rateable(listing: Listing) -> Listing:
+    """Lock *listing* (with its community and town) and check it may be rated.
+
+    Raises:
+        NotDelivered: the listing is not delivered yet.
+    Caller is inside a transaction.
+    """
+    listing = (
+        Listing.objects.select_for_update(of=("self",))
+        .select_related("community__parent")
+        .get(pk=listing.pk)
+    )
+    if listing.status not in RATEABLE:
+        raise NotDelivered()
+    return listing
+
+
+def _visit_link(
+    *, listing: Listing, household_id: int | None, actor: User, now: datetime, used: bool
+) -> ConfirmationLink:
+    """A link that is never sent and never usable: it carries an answer staff record on a
+    visit (one per respondent, like a sent link)."""
+    return ConfirmationLink.objects.create(
+        listing=listing,
+        household_id=household_id,
+        channel=LinkChannel.VISIT,
+        token_hash=hash_token(secrets.token_urlsafe(32)),
+        created_by=actor,
+        created_at=now,
+        expires_at=now + timedelta(days=link_days()),
+        used_at=now if used else None,
+    )
+
+
 def confirmation_request(
     *, listing: Listing, actor: User, channel: str = LinkChannel.SMS
 ) -> ConfirmationLink:
@@ -169,13 +203,7 @@ def confirmation_request(
     if not may_log(actor, listing):
         raise NotPermitted()
     with transaction.atomic():
-        listing = (
-            Listing.objects.select_for_update(of=("self",))
-            .select_related("community")
-            .get(pk=listing.pk)
-        )
-        if listing.status not in RATEABLE:
-            raise NotDelivered()
+        listing = _lock_rateable(listing)
         respondent = _wish_respondent(listing, channel)
         _refuse_second_link(listing, respondent.household_id)
         return _link_issue(listing=listing, actor=actor, channel=channel, respondent=respondent)
@@ -193,24 +221,12 @@ def follow_up_request(*, listing: Listing, actor: User) -> FollowUp:
     if not may_log(actor, listing):
         raise NotPermitted()
     with transaction.atomic():
-        listing = (
-            Listing.objects.select_for_update(of=("self",))
-            .select_related("community")
-            .get(pk=listing.pk)
-        )
-        if listing.status not in RATEABLE:
-            raise NotDelivered()
+        listing = _lock_rateable(listing)
         household_id = _wish_household_id(listing)
         _refuse_second_link(listing, household_id)
         now = timezone.now()
-        link = ConfirmationLink.objects.create(
-            listing=listing,
-            household_id=household_id,
-            channel=LinkChannel.VISIT,
-            token_hash=hash_token(secrets.token_urlsafe(32)),  # never sent, never usable
-            created_by=actor,
-            created_at=now,
-            expires_at=now + timedelta(days=link_days()),
+        link = _visit_link(
+            listing=listing, household_id=household_id, actor=actor, now=now, used=False
         )
         follow_up = FollowUp.objects.create(
             link=link,
@@ -353,13 +369,7 @@ def survey_links_send(
         raise NotPermitted()
     cleaned = clean_addresses(channel, addresses)
     with transaction.atomic():
-        listing = (
-            Listing.objects.select_for_update(of=("self",))
-            .select_related("community")
-            .get(pk=listing.pk)
-        )
-        if listing.status not in RATEABLE:
-            raise NotDelivered()
+        listing = _lock_rateable(listing)
         return [
             _link_issue(
                 listing=listing,
@@ -397,22 +407,8 @@ def rating_record(
         raise NotPermitted()
     now = now or timezone.now()
     with transaction.atomic():
-        listing = (
-            Listing.objects.select_for_update(of=("self",))
-            .select_related("community__parent")
-            .get(pk=listing.pk)
-        )
-        if listing.status not in RATEABLE:
-            raise NotDelivered()
-        link = ConfirmationLink.objects.create(
-            listing=listing,
-            channel=LinkChannel.VISIT,
-            token_hash=hash_token(secrets.token_urlsafe(32)),  # never sent, never usable
-            created_by=actor,
-            created_at=now,
-            expires_at=now + timedelta(days=link_days()),
-            used_at=now,
-        )
+        listing = _lock_rateable(listing)
+        link = _visit_link(listing=listing, household_id=None, actor=actor, now=now, used=True)
         return _rate(
             listing=listing,
             link=link,
